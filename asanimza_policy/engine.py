@@ -1,0 +1,253 @@
+"""The walk: (policy, context, as_of) -> Decision, and nothing else.
+
+The walk reports what happens to listeners (``node_entered``,
+``branch_taken``, ``value_derived``, ``step_planned``, ``input_missing``,
+``outcome_reached``).  The decision's trace, citations and assumptions are
+collected by one such listener, so coverage, tracing or diagram highlighting
+are more listeners, never flags inside the walk.
+
+Evaluation is pure: the caller's context is read, never changed; nothing is
+read from disk; the only state is a per-call dict of values.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+from .context import validate
+from .decision import COMPLETE, NEEDS_INPUT, Decision, PlannedStep, Question
+from .errors import InvalidContext, PolicyError
+from .expr import AS_OF, OutOfRange, Unknown, _merge
+from .findings import Finding
+from .model import Derived, MapEntry, Outcome, Policy, Step
+from .model import Decision as DecisionNode
+
+
+class Listener:
+    """Receives the events of a walk; override what you need."""
+
+    def node_entered(self, node) -> None: ...
+    def branch_taken(self, node, branch) -> None: ...
+    def value_derived(self, derived: Derived, entry: MapEntry | None) -> None: ...
+    def step_planned(self, outcome: Outcome, step: Step) -> None: ...
+    def input_missing(self, node, names: tuple[str, ...]) -> None: ...
+    def outcome_reached(self, node: Outcome) -> None: ...
+
+
+class _Recorder(Listener):
+    """Collects what the decision document reports about the walk."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.trace: list[str] = []
+        self.citations: dict[str, None] = {}
+        self.assumptions: dict[str, None] = {}
+
+    def _cite(self, cites, assumes=()) -> None:
+        for c in cites:
+            self.citations.setdefault(c)
+        for a in assumes:
+            self.assumptions.setdefault(a)
+            for c in self.policy.assumptions[a].cites:
+                self.citations.setdefault(c)
+
+    def node_entered(self, node) -> None:
+        self.trace.append(node.id)
+        self._cite(node.cites, node.assumes)
+
+    def value_derived(self, derived, entry) -> None:
+        self._cite(derived.cites, derived.assumes)
+        if entry is not None:
+            self._cite(entry.cites)
+
+    def step_planned(self, outcome, step) -> None:
+        self._cite(step.cites, step.assumes)
+
+
+class _Scope:
+    """The values one evaluation can read; derived values computed on demand."""
+
+    __slots__ = ("values", "derived", "listeners")
+
+    def __init__(self, values: dict, derived, listeners):
+        self.values = values
+        self.derived = derived
+        self.listeners = listeners
+
+    def lookup(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            pass
+        d = self.derived.get(name)
+        if d is None:
+            v = Unknown((name,))
+        elif d.expression is not None:
+            v = d.expression.fn(self)
+            if type(v) is not Unknown:
+                for listener in self.listeners:
+                    listener.value_derived(d, None)
+        else:
+            key = self.lookup(d.map_from)
+            if type(key) is Unknown:
+                v = key
+            else:
+                entry = d.table[key]
+                v = entry.value
+                for listener in self.listeners:
+                    listener.value_derived(d, entry)
+        self.values[name] = v
+        return v
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, date):
+        return v.isoformat()
+    return "none" if v is None else str(v)
+
+
+def _gap(policy: Policy, node, message: str) -> PolicyError:
+    return PolicyError([Finding("NODE_GAP", message, policy.path, node.pos.line, node.pos.col)])
+
+
+def _choose(policy: Policy, node: DecisionNode, scope: _Scope):
+    """The branch to take, or the Unknown that blocks the choice."""
+    if node.match == "first":
+        for i, br in enumerate(node.branches):
+            v = br.when.fn(scope)
+            if v is True:
+                return br, None
+            if v is not False:
+                unknown = v
+                for later in node.branches[i + 1:]:
+                    w = later.when.fn(scope)
+                    if type(w) is Unknown:
+                        unknown = _merge(unknown, w)
+                return None, unknown
+        return node.otherwise, None
+    # unique: the branches exclude each other, so a true branch decides even when
+    # others cannot be evaluated yet; two true branches are a defect of the policy.
+    taken, unknown = None, None
+    for br in node.branches:
+        v = br.when.fn(scope)
+        if v is True:
+            if taken is not None:
+                raise _gap(policy, node, f"node {node.id!r}: branches {taken.index + 1} and {br.index + 1} "
+                           "both match (declare match: first, or make them exclusive)")
+            taken = br
+        elif v is not False:
+            unknown = _merge(unknown, v)
+    if taken is not None:
+        return taken, None
+    if unknown is not None:
+        return None, unknown
+    return node.otherwise, None
+
+
+def _plan(policy: Policy, node: Outcome, scope: _Scope):
+    planned: list[PlannedStep] = []
+    used: list[Step] = []
+    unknown = None
+    for step in node.steps:
+        if step.when is not None:
+            v = step.when.fn(scope)
+            if v is False:
+                continue
+            if v is not True:
+                unknown = _merge(unknown, v)
+                continue
+        fields: dict[str, Any] = {}
+        for fname in policy.actions[step.action].fields:
+            e = step.with_.get(fname)
+            val = e.fn(scope) if e is not None else None
+            if type(val) is Unknown:
+                unknown = _merge(unknown, val)
+            fields[fname] = val
+        pieces = []
+        for kind, value in step.text.parts:
+            if kind == "text":
+                pieces.append(value)
+                continue
+            val = fields[value] if value in fields else scope.lookup(value)
+            if type(val) is Unknown:
+                unknown = _merge(unknown, val)
+            pieces.append(_fmt(val))
+        if unknown is None:
+            planned.append(PlannedStep(step.action, "".join(pieces), fields))
+            used.append(step)
+    return planned, used, unknown
+
+
+def _inputs_behind(policy: Policy, names: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        if n in policy.inputs:
+            out.append(n)
+        elif n in policy.derived:
+            out.extend(_inputs_behind(policy, policy.derived[n].names))
+    return out
+
+
+def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener] = (),
+        prefix: str = "") -> Decision:
+    """Walk ``policy`` for ``context`` on ``as_of``; ``prefix`` starts error messages."""
+    values = validate(policy, context, prefix)
+    values[AS_OF] = as_of
+    recorder = _Recorder(policy)
+    ls = (recorder, *listeners)
+    scope = _Scope(values, policy.derived, ls)
+    nodes = policy.nodes
+    node = nodes[policy.start]
+    try:
+        for _ in range(len(nodes)):
+            for listener in ls:
+                listener.node_entered(node)
+            if isinstance(node, DecisionNode):
+                branch, unknown = _choose(policy, node, scope)
+                if unknown is not None:
+                    return _needs_input(policy, as_of, recorder, ls, node, unknown)
+                if branch is None:
+                    raise _gap(policy, node, f"node {node.id!r}: no branch matches and there is no otherwise")
+                for listener in ls:
+                    listener.branch_taken(node, branch)
+                node = nodes[branch.goto]
+                continue
+            planned, used, unknown = _plan(policy, node, scope)
+            if unknown is not None:
+                return _needs_input(policy, as_of, recorder, ls, node, unknown)
+            for step in used:
+                for listener in ls:
+                    listener.step_planned(node, step)
+            for listener in ls:
+                listener.outcome_reached(node)
+            return Decision(
+                policy=policy.id, version=policy.version, as_of=as_of, status=node.status,
+                outcome=node.id, missing=(), steps=tuple(planned), documents=node.documents,
+                trace=tuple(recorder.trace), citations=tuple(recorder.citations),
+                assumptions=tuple((a, policy.assumptions[a].text) for a in recorder.assumptions),
+                title=node.title)
+    except OutOfRange as e:
+        field = next(iter(_inputs_behind(policy, e.names)), None)
+        raise InvalidContext(f"{prefix}{field or 'context'}: {e}", field) from None
+    raise _gap(policy, node, "the walk did not reach an outcome")  # pragma: no cover - graphs are acyclic
+
+
+def _needs_input(policy, as_of, recorder, ls, node, unknown: Unknown) -> Decision:
+    missing = tuple(unknown.names)
+    for listener in ls:
+        listener.input_missing(node, missing)
+    questions = tuple(
+        Question(n, policy.inputs[n].question, policy.inputs[n].type, policy.inputs[n].values,
+                 dict(policy.inputs[n].labels))
+        for n in missing)
+    return Decision(
+        policy=policy.id, version=policy.version, as_of=as_of, status=NEEDS_INPUT, outcome=None,
+        missing=missing, steps=(), documents=(), trace=tuple(recorder.trace),
+        citations=tuple(recorder.citations),
+        assumptions=tuple((a, policy.assumptions[a].text) for a in recorder.assumptions),
+        title=None, questions=questions)
+
+
+__all__ = ["Listener", "run", "COMPLETE", "NEEDS_INPUT"]

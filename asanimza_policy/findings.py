@@ -1,0 +1,62 @@
+"""Findings: problems found in a policy file, as data with a position.
+
+Finders (loader, schema, model builder, checks) collect findings; one printer
+turns them into ``path:line:col: CODE message`` lines or JSON.  Lines and
+columns are 1-based, as editors show them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int = 1
+    col: int = 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    path: str
+    line: int = 1
+    col: int = 1
+    severity: str = ERROR
+
+    @property
+    def sort_key(self):
+        return (self.path, self.line, self.col, self.code, self.message)
+
+    def format(self) -> str:
+        tag = "" if self.severity == ERROR else f" ({self.severity})"
+        return f"{self.path}:{self.line}:{self.col}: {self.code}{tag} {self.message}"
+
+
+def at(code: str, message: str, path: str, pos: Position | None, severity: str = ERROR) -> Finding:
+    pos = pos or Position()
+    return Finding(code, message, path, pos.line, pos.col, severity)
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """Sorted by place, each finding once."""
+    seen, out = set(), []
+    for f in sorted(findings, key=lambda f: f.sort_key):
+        key = (f.path, f.line, f.col, f.code, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def format_text(findings: Iterable[Finding]) -> str:
+    return "".join(f.format() + "\n" for f in findings)
+
+
+def format_json(findings: Iterable[Finding]) -> str:
+    return json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,282 @@
+"""YAML text -> plain data with source positions, safely.
+
+PyYAML's composers are recursive (the C one crashes on deep nesting, the Python
+one raises RecursionError) and ``safe_load`` keeps the last of duplicate keys
+and expands aliases without limit.  So this module reads the parser's *event
+stream* and builds the values itself, iteratively, with:
+
+* duplicate keys refused at every level, at the position of the second key;
+* no tags beyond YAML's core ones, no merge keys (``<<``);
+* YAML 1.2-style scalars: only ``true``/``false`` are booleans (``yes``, ``on``
+  and friends stay strings), integers are decimal, nothing becomes a date;
+* bounded cost: a byte limit, a nesting limit and a limit on the number of
+  nodes *after* alias expansion (an alias counts as the whole subtree it
+  repeats, so a "billion laughs" document is refused before anyone walks it).
+
+Every value's position is kept by its path (a tuple of keys and indices), and
+every mapping key's position too, so later stages can report
+``path:line:col`` for any node.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import PolicyError
+from .findings import Finding, Position
+
+MAX_BYTES = 5_000_000
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Parser):
+    """The parser plus a resolver with YAML 1.2 core-schema scalars."""
+
+
+_Loader.yaml_implicit_resolvers = {}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _SEQ, _MAP}
+
+JSONPath = tuple
+
+
+@dataclass(frozen=True)
+class Document:
+    """The data of one YAML document and where each part of it came from."""
+
+    path: str
+    data: Any
+    positions: dict = field(repr=False)       # value path -> Position
+    key_positions: dict = field(repr=False)   # value path -> Position of its key
+    styles: dict = field(repr=False)          # scalar path -> YAML style ('', "'", '"', '|', '>')
+
+    def pos(self, path: JSONPath = ()) -> Position:
+        """Position of the value at ``path``, or of its nearest known ancestor."""
+        path = tuple(path)
+        while path not in self.positions and path:
+            path = path[:-1]
+        return self.positions.get(path, Position())
+
+    def key_pos(self, path: JSONPath) -> Position:
+        """Position of the key that holds ``path`` (falls back to the value)."""
+        path = tuple(path)
+        return self.key_positions.get(path) or self.pos(path)
+
+    def text_offset(self, path: JSONPath) -> int:
+        """Columns between a scalar's position and its first character."""
+        return 1 if self.styles.get(tuple(path)) in ("'", '"') else 0
+
+
+class _Fail(Exception):
+    def __init__(self, code: str, message: str, mark):
+        self.finding = (code, message, mark)
+
+
+def _p(mark) -> Position:
+    return Position(mark.line + 1, mark.column + 1) if mark is not None else Position()
+
+
+def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX_BYTES,
+              max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Document:
+    """Parse one YAML document; raise :class:`PolicyError` with positions on any problem."""
+    def fail(code, message, pos=Position()):
+        raise PolicyError([Finding(code, message, path, pos.line, pos.col)])
+
+    if isinstance(text, bytes):
+        if len(text) > max_bytes:
+            fail("YAML_TOO_LARGE", f"file is {len(text):,} bytes; the limit is {max_bytes:,}")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = text.count(b"\n", 0, e.start) + 1
+            col = e.start - (text.rfind(b"\n", 0, e.start) + 1) + 1
+            fail("YAML_ENCODING", f"not UTF-8: byte 0x{text[e.start]:02x} cannot be decoded",
+                 Position(line, col))
+    elif len(text) > max_bytes:
+        fail("YAML_TOO_LARGE", f"text is {len(text):,} characters; the limit is {max_bytes:,}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        data, positions, keys, styles = _build(text, max_nodes, max_depth)
+    except _Fail as e:
+        code, message, mark = e.finding
+        fail(code, message, _p(mark))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        message = e.problem or "invalid YAML"
+        if e.context:
+            message = f"{message} ({e.context})"
+        if mark is not None and _char_at(text, mark) == "\t":
+            message = "a tab cannot indent YAML; use spaces"
+        fail("YAML_SYNTAX", message, _p(mark))
+    except yaml.reader.ReaderError as e:
+        fail("YAML_SYNTAX", f"character {e.character!r} is not allowed in YAML", Position())
+    except yaml.YAMLError as e:  # pragma: no cover - other parser errors
+        fail("YAML_SYNTAX", str(e).splitlines()[0])
+    return Document(path, data, positions, keys, styles)
+
+
+def _char_at(text: str, mark) -> str:
+    lines = text.split("\n")
+    if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+        return lines[mark.line][mark.column]
+    return ""
+
+
+def load_file(path: str | Path, display: str | None = None, **limits) -> Document:
+    """Read and parse a file; ``OSError`` propagates for the caller to report."""
+    p = Path(path)
+    with p.open("rb") as fh:
+        raw = fh.read(limits.get("max_bytes", MAX_BYTES) + 1)
+    return load_text(raw, display or str(path), **limits)
+
+
+def _scalar(loader, event):
+    tag = event.tag
+    if tag in (None, "!"):
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag not in _ALLOWED_TAGS or tag in (_SEQ, _MAP):
+        raise _Fail("YAML_TAG", f"tag {event.tag} is not allowed (only plain YAML values)", event.start_mark)
+    v = event.value
+    try:
+        if tag == _STR:
+            return v
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return v.lower() == "true"
+        if tag == _INT:
+            if len(v.lstrip("+-")) > 18:
+                raise _Fail("YAML_NUMBER", f"integer {v[:20]}... is too long", event.start_mark)
+            return int(v)
+        return float(v)
+    except ValueError:
+        raise _Fail("YAML_NUMBER", f"{v!r} is not a valid {tag.rsplit(':', 1)[1]}", event.start_mark)
+
+
+def _build(text: str, max_nodes: int, max_depth: int):
+    """Build Python values from parser events, without recursion."""
+    loader = _Loader(text)
+    positions: dict = {}
+    keys: dict = {}
+    styles: dict = {}
+    anchors: dict = {}           # name -> (value, expanded node count)
+    stack: list = []             # frames: [container, path, pending_key, key_mark, anchor, count_at_start]
+    total = 0
+    root = _NOTHING = object()
+    docs = 0
+
+    def add(value, mark, anchor_count):
+        nonlocal root
+        if not stack:
+            if root is not _NOTHING:  # pragma: no cover - the parser rejects this first
+                raise _Fail("YAML_MULTIPLE_DOCUMENTS", "more than one document", mark)
+            root = value
+            return ()
+        frame = stack[-1]
+        container, cpath = frame[0], frame[1]
+        if isinstance(container, list):
+            container.append(value)
+            return cpath + (len(container) - 1,)
+        if frame[2] is _NOKEY:
+            # this value is a key
+            if not isinstance(value, str):
+                what = "a mapping or list" if isinstance(value, (dict, list)) else f"{value!r}"
+                raise _Fail("YAML_KEY", f"keys must be text; got {what}", mark)
+            if value == "<<":
+                raise _Fail("YAML_MERGE", "merge keys (<<) are not supported; write the keys out", mark)
+            if value in container:
+                first = keys.get(cpath + (value,))
+                where = f" (first at line {first.line})" if first else ""
+                raise _Fail("YAML_DUPLICATE_KEY", f"duplicate key {value!r}{where}", mark)
+            frame[2], frame[3] = value, mark
+            return None
+        key = frame[2]
+        container[key] = value
+        frame[2] = _NOKEY
+        path = cpath + (key,)
+        keys[path] = _p(frame[3])
+        return path
+
+    _NOKEY = object()
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None:
+                break
+            if isinstance(event, yaml.DocumentStartEvent):
+                docs += 1
+                if docs > 1:
+                    raise _Fail("YAML_MULTIPLE_DOCUMENTS", "a policy file holds one YAML document; found another",
+                                event.start_mark)
+                continue
+            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    raise _Fail("YAML_ALIAS", f"unknown alias *{event.anchor}", event.start_mark)
+                value, count = anchors[event.anchor]
+                total += count
+                if total > max_nodes:
+                    raise _Fail("YAML_TOO_LARGE", f"document expands to more than {max_nodes:,} nodes "
+                                "(aliases repeat whole subtrees)", event.start_mark)
+                path = add(value, event.start_mark, count)
+                if path is not None:
+                    positions[path] = _p(event.start_mark)
+                continue
+            if isinstance(event, yaml.ScalarEvent):
+                total += 1
+                if total > max_nodes:
+                    raise _Fail("YAML_TOO_LARGE", f"document has more than {max_nodes:,} nodes", event.start_mark)
+                value = _scalar(loader, event)
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+                path = add(value, event.start_mark, 1)
+                if path is not None:
+                    positions[path] = _p(event.start_mark)
+                    styles[path] = event.style or ""
+                continue
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                if event.tag not in (None, "!", _MAP if is_map else _SEQ):
+                    raise _Fail("YAML_TAG", f"tag {event.tag} is not allowed (only plain YAML values)",
+                                event.start_mark)
+                if len(stack) >= max_depth:
+                    raise _Fail("YAML_TOO_DEEP", f"nesting deeper than {max_depth} levels", event.start_mark)
+                total += 1
+                if total > max_nodes:
+                    raise _Fail("YAML_TOO_LARGE", f"document has more than {max_nodes:,} nodes", event.start_mark)
+                container = {} if is_map else []
+                if stack and stack[-1][2] is _NOKEY and isinstance(stack[-1][0], dict):
+                    raise _Fail("YAML_KEY", "keys must be text; got a mapping or list", event.start_mark)
+                path = add(container, event.start_mark, 0)
+                positions[path] = _p(event.start_mark)
+                stack.append([container, path, _NOKEY, None, event.anchor, total])
+                continue
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frame = stack.pop()
+                if frame[4]:
+                    anchors[frame[4]] = (frame[0], total - frame[5] + 1)
+                continue
+    finally:
+        loader.dispose()
+    return (None if root is _NOTHING else root), positions, keys, styles
