@@ -1,0 +1,156 @@
+"""``check``: every finding about policy files, stage by stage.
+
+1. the YAML (syntax, duplicate keys, tags, limits)    -> loader
+2. the JSON Schema (shape, names, vocabularies)         -> schema
+3. the model (references, expression types, cycles)     -> model
+4. the content: citations found word for word in the declared source, the
+   file's place in the ``<id>/<version>.yaml`` layout
+
+A stage that cannot run (no YAML) stops the file; otherwise every stage runs
+and a model finding at a place the schema already reported is dropped, so an
+author sees each problem once.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+from .errors import PolicyError
+from .findings import WARNING, Finding, ordered
+from .loader import Document, load_file
+from .model import SEMVER, Policy, build_policy
+from .registry import all_policy_files, display_path
+
+_SPACE = re.compile(r"\s+")
+_ENDS = (".", ":", "!", "?")
+_BULLETS = ("\u2022", "-", "*", "\u00b7")
+
+
+def normalize(text: str) -> str:
+    """Whitespace runs as one space (a citation may wrap where the source does not)."""
+    return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def policy_files(paths: Iterable[str]) -> list[Path]:
+    """Files named, plus ``<version>.yaml`` files found under folders named.
+
+    ``FileNotFoundError`` for a path that does not exist.
+    """
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*.yaml") if SEMVER.match(f.stem) and "tests" not in f.parts))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"{raw}: no such file or folder")
+    return out
+
+
+def check_file(path: Path, display: str | None = None) -> list[Finding]:
+    """All findings for one file; ``OSError`` if it cannot be read."""
+    display = display or display_path(path)
+    try:
+        doc = load_file(path, display)
+    except PolicyError as e:
+        return list(e.findings)
+    from .schema import schema_findings
+
+    findings = schema_findings(doc)
+    try:
+        policy = build_policy(doc)
+    except PolicyError as e:
+        reported = {(f.line, f.col) for f in findings}
+        findings += [f for f in e.findings if (f.line, f.col) not in reported]
+        return ordered(findings)
+    findings += citation_findings(doc, policy, path)
+    findings += layout_findings(doc, policy, path)
+    return ordered(findings)
+
+
+def _cite_paths(data, path=()):
+    """(path, text) of every item of every ``cites`` list in the document."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == "cites" and isinstance(v, list):
+                for i, item in enumerate(v):
+                    if isinstance(item, str):
+                        yield path + (k, i), item
+            else:
+                yield from _cite_paths(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _cite_paths(v, path + (i,))
+
+
+def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
+    source_file = path.parent / policy.source.path
+    try:
+        source = source_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        pos = doc.pos(("source", "path"))
+        reason = "not found" if isinstance(e, FileNotFoundError) else "cannot be read"
+        return [Finding("SOURCE_MISSING", f"source text {policy.source.path} {reason} (next to the policy file)",
+                        doc.path, pos.line, pos.col)]
+    lines = [normalize(line) for line in source.splitlines()]
+    whole = "\n".join(lines)
+    out = []
+    for cpath, cite in _cite_paths(doc.data):
+        c = normalize(cite)
+        pos = doc.pos(cpath)
+        if not c or c not in whole:
+            close = _closest(c, lines)
+            hint = f"; closest source line: {close!r}" if close else ""
+            out.append(Finding("CITATION_NOT_FOUND", f"not found word for word in {policy.source.path}{hint}",
+                               doc.path, pos.line, pos.col))
+            continue
+        if not any(_whole_sentences(c, line) for line in lines if c in line):
+            out.append(Finding("CITATION_FRAGMENT", "quotes part of a sentence; cite whole sentences",
+                               doc.path, pos.line, pos.col, WARNING))
+    return out
+
+
+def _whole_sentences(cite: str, line: str) -> bool:
+    start = 0
+    while (i := line.find(cite, start)) >= 0:
+        before, after = line[:i].rstrip(), line[i + len(cite):]
+        if (not before or before.endswith(_ENDS + _BULLETS)) and (not after.strip() or cite.endswith(_ENDS)):
+            return True
+        start = i + 1
+    return False
+
+
+def _closest(cite: str, lines: list[str]) -> str | None:
+    import difflib
+
+    best = difflib.get_close_matches(cite, [ln for ln in lines if ln], n=1, cutoff=0.6)
+    if best:
+        return best[0][:120]
+    return None
+
+
+def layout_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
+    """A file named like a version must sit in its policy's folder and match it."""
+    if not SEMVER.match(path.stem):
+        return []
+    out = []
+    if path.stem != policy.version:
+        pos = doc.pos(("version",))
+        out.append(Finding("LAYOUT", f"file {path.name} declares version {policy.version}; name the file "
+                           f"{policy.version}.yaml", doc.path, pos.line, pos.col))
+    if path.parent.name != policy.id:
+        pos = doc.pos(("id",))
+        out.append(Finding("LAYOUT", f"file is in folder {path.parent.name!r} but declares id {policy.id!r}; "
+                           f"the registry finds it under {policy.id}/", doc.path, pos.line, pos.col))
+    return out
+
+
+def check_paths(paths: Iterable[str] = ()) -> list[Finding]:
+    """Findings for the named files and folders, or for every shipped policy."""
+    files = policy_files(paths) if paths else all_policy_files()
+    findings: list[Finding] = []
+    for f in files:
+        findings += check_file(f)
+    return ordered(findings)

@@ -1,0 +1,201 @@
+"""The command line: argument parsing and exit codes only.
+
+Exit codes (the contract's): 0 success; 1 findings (check) or a policy file
+that cannot be used; 2 bad input (arguments, context, dates, unknown policy or
+version, paths that cannot be read), always as one line on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from .errors import InvalidContext, PolicyError, PolicyNotFound
+
+PROG = "asanimza-policy"
+MAX_CONTEXT_BYTES = 1_000_000
+
+
+class UsageError(Exception):
+    """Bad input to report on one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, instead of usage + message
+        raise UsageError(message)
+
+
+def _date_arg(text: str) -> date:
+    from .context import parse_date
+
+    try:
+        return parse_date(text, "--as-of")
+    except InvalidContext as e:
+        raise argparse.ArgumentTypeError(str(e).split(": ", 1)[1]) from None
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog=PROG, description="Public-service procedures as YAML decision graphs: evaluate and check them.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    e = sub.add_parser("evaluate", help="print the decision for one context")
+    e.add_argument("policy", metavar="POLICY", help="a policy id (or a path to a policy file)")
+    e.add_argument("--context", metavar="FILE", help="YAML or JSON mapping of fields; - for stdin")
+    e.add_argument("--as-of", type=_date_arg, metavar="DATE", help="evaluation date YYYY-MM-DD "
+                   "(default: today in the policy's time zone)")
+    e.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
+    e.add_argument("--format", choices=("json", "text"), help="default: text on a terminal, json otherwise")
+
+    c = sub.add_parser("check", help="schema, reference, expression and citation checks of policy files")
+    c.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every shipped policy)")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--strict", action="store_true", help="warnings count as findings too")
+
+    t = sub.add_parser("test", help="run scenario files (policies/<id>/tests/*.yaml)")
+    t.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default: all shipped)")
+    t.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
+    return p
+
+
+def _read_context(arg: str | None):
+    from .loader import load_text
+
+    if arg is None:
+        return {}
+    if arg == "-":
+        try:
+            raw = sys.stdin.buffer.read(MAX_CONTEXT_BYTES + 1) if sys.stdin else b""
+        except (OSError, ValueError) as e:
+            raise UsageError(f"--context -: cannot read standard input ({e})") from None
+        name = "<stdin>"
+    else:
+        path = Path(arg)
+        try:
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_CONTEXT_BYTES + 1)
+        except IsADirectoryError:
+            raise UsageError(f"--context {arg}: is a folder, not a file") from None
+        except OSError as e:
+            raise UsageError(f"--context {arg}: {e.strerror or e}") from None
+        name = arg
+    try:
+        doc = load_text(raw, name, max_bytes=MAX_CONTEXT_BYTES, max_nodes=10_000, max_depth=16)
+    except PolicyError as e:
+        f = e.findings[0]
+        raise UsageError(f"{f.path}:{f.line}:{f.col}: {f.message}") from None
+    if doc.data is None:
+        raise UsageError(f"{name}: empty; a context is a mapping of field names to values")
+    return doc.data
+
+
+def _load_policy_arg(arg: str, as_of, version):
+    """An id through the registry, or a file path."""
+    from .registry import load_policy, resolve, today
+
+    if arg.endswith((".yaml", ".yml")) or os.sep in arg:
+        path = Path(arg)
+        if not path.is_file():
+            raise UsageError(f"{arg}: no such policy file")
+        policy = load_policy(path, arg)
+        if version is not None and version != policy.version:
+            raise PolicyNotFound(f"{arg} is version {policy.version}, not {version}")
+        return policy, as_of or today(policy)
+    return resolve(arg, as_of, version)
+
+
+def _cmd_evaluate(args) -> int:
+    from .engine import run
+    from .textfmt import render
+
+    context = _read_context(args.context)
+    policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
+    decision = run(policy, context, as_of)
+    fmt = args.format or ("text" if sys.stdout.isatty() else "json")
+    sys.stdout.write(render(decision, policy) if fmt == "text" else decision.to_json() + "\n")
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from .check import check_paths
+    from .findings import ERROR, format_json, format_text
+
+    try:
+        findings = check_paths(args.paths)
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"{e.filename}: {e.strerror}") from None
+    counted = [f for f in findings if args.strict or f.severity == ERROR]
+    sys.stdout.write(format_json(findings) if args.format == "json" else format_text(findings))
+    return 1 if counted else 0
+
+
+def _cmd_test(args) -> int:
+    from .registry import roots, shipped_root
+    from .scenarios import run_file
+
+    paths: list[Path] = []
+    if args.paths:
+        for raw in args.paths:
+            p = Path(raw)
+            if p.is_dir():
+                paths += sorted(p.rglob("*.yaml"))
+            elif p.is_file():
+                paths.append(p)
+            else:
+                raise UsageError(f"{raw}: no such file or folder")
+    else:
+        for root in roots():
+            paths += sorted(root.glob("*/tests/*.yaml")) if root.is_dir() else []
+    passed = failed = 0
+    for path in paths:
+        from .registry import display_path
+
+        results, problems = run_file(path, display_path(path))
+        for f in problems:
+            print(f.format())
+            failed += 1
+        for r in results:
+            if not r.ok or args.verbose:
+                print(r.format())
+            passed += r.ok
+            failed += not r.ok
+    print(f"{passed} passed, {failed} failed")
+    del shipped_root
+    return 0 if failed == 0 and passed else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        return {"evaluate": _cmd_evaluate, "check": _cmd_check, "test": _cmd_test}[args.command](args)
+    except UsageError as e:
+        return _fail(str(e), 2)
+    except (InvalidContext, PolicyNotFound) as e:
+        return _fail(str(e), 2)
+    except PolicyError as e:
+        f = e.findings[0]
+        more = f" (and {len(e.findings) - 1} more; run {PROG} check)" if len(e.findings) > 1 else ""
+        return _fail(f"{f.format()}{more}", 1)
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,173 @@
+"""Scenario tests written as data: ``policies/<id>/tests/*.yaml``.
+
+A scenario file::
+
+    policy: asan-imza-renewal          # the policy id
+    version: 1.0.0                     # optional; default: the version in effect on as_of
+    scenarios:
+      - name: a citizen of Azerbaijan at the office
+        as_of: "2026-11-24"
+        context: {channel: office, subscriber_type: individual, ...}
+        expect:
+          status: complete             # exact
+          outcome: office_individual_id_card
+          missing: []                  # exact, in order
+          documents: [id_card]         # exact, in order
+          trace: [channel, ...]        # exact, in order
+          steps:                       # same number of steps; each listed key must match
+            - {action: visit_office}
+          citations: [...]             # exactly these sentences, any order
+          citations_include: [...]     # at least these
+          assumptions: [...]           # exactly these assumption ids, any order
+          error: "citizenship"         # instead of a decision: InvalidContext whose message contains this
+
+Every key of ``expect`` is optional, but a scenario must expect something.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidContext, PolicyError, PolicyNotFound
+from .findings import Finding, Position
+from .loader import Document, load_file
+
+EXPECT_KEYS = ("status", "outcome", "missing", "documents", "trace", "steps", "citations",
+               "citations_include", "assumptions", "error")
+SCENARIO_KEYS = ("name", "as_of", "context", "expect", "version")
+
+
+@dataclass(frozen=True)
+class Result:
+    file: str
+    name: str
+    pos: Position
+    problems: tuple[str, ...] = ()
+    decision: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def format(self) -> str:
+        head = f"{self.file}:{self.pos.line}:{self.pos.col}: {'PASS' if self.ok else 'FAIL'} {self.name}"
+        return head + "".join(f"\n    {p}" for p in self.problems)
+
+
+def _finding(doc: Document, path, message: str) -> Finding:
+    pos = doc.pos(path)
+    return Finding("SCENARIO", message, doc.path, pos.line, pos.col)
+
+
+def load_scenarios(path: str | Path, display: str | None = None) -> tuple[Document, list[Finding]]:
+    """The parsed file and the problems with its shape (not with its expectations)."""
+    doc = load_file(path, display)
+    problems: list[Finding] = []
+    data = doc.data
+    if not isinstance(data, dict):
+        return doc, [_finding(doc, (), "a scenario file is a mapping with policy and scenarios")]
+    for k in data:
+        if k not in ("policy", "version", "scenarios"):
+            problems.append(_finding(doc, (k,), f"unknown key {k!r} (expected policy, version, scenarios)"))
+    if not isinstance(data.get("policy"), str):
+        problems.append(_finding(doc, ("policy",), "policy must name the policy id"))
+    scenarios = data.get("scenarios")
+    if not isinstance(scenarios, list) or not scenarios:
+        problems.append(_finding(doc, ("scenarios",), "scenarios must be a non-empty list"))
+        return doc, problems
+    names = set()
+    for i, sc in enumerate(scenarios):
+        p = ("scenarios", i)
+        if not isinstance(sc, dict):
+            problems.append(_finding(doc, p, "a scenario is a mapping with name, context and expect"))
+            continue
+        for k in sc:
+            if k not in SCENARIO_KEYS:
+                problems.append(_finding(doc, p + (k,), f"unknown key {k!r} (expected {', '.join(SCENARIO_KEYS)})"))
+        name = sc.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(_finding(doc, p, "a scenario needs a name"))
+        elif name in names:
+            problems.append(_finding(doc, p + ("name",), f"two scenarios are named {name!r}"))
+        names.add(name)
+        expect = sc.get("expect")
+        if not isinstance(expect, dict) or not expect:
+            problems.append(_finding(doc, p + ("expect",), "expect must say what the decision should be"))
+            continue
+        for k in expect:
+            if k not in EXPECT_KEYS:
+                problems.append(_finding(doc, p + ("expect", k),
+                                         f"unknown expectation {k!r} (expected {', '.join(EXPECT_KEYS)})"))
+    return doc, problems
+
+
+def _compare(expect: dict, actual: dict) -> list[str]:
+    problems = []
+    for key in ("status", "outcome", "missing", "documents", "trace"):
+        if key in expect and expect[key] != actual[key]:
+            problems.append(f"{key}: expected {expect[key]!r}, got {actual[key]!r}")
+    if "steps" in expect:
+        want, got = expect["steps"], actual["steps"]
+        if not isinstance(want, list) or len(want) != len(got):
+            problems.append(f"steps: expected {len(want) if isinstance(want, list) else want!r} steps, got "
+                            f"{len(got)}: {[s['action'] for s in got]}")
+        else:
+            for i, (w, g) in enumerate(zip(want, got), 1):
+                if not isinstance(w, dict):
+                    problems.append(f"steps[{i}]: expected a mapping of fields")
+                    continue
+                for k, v in w.items():
+                    if k not in g:
+                        problems.append(f"step {i}: has no field {k!r} (its fields: {', '.join(g)})")
+                    elif g[k] != v:
+                        problems.append(f"step {i} {k}: expected {v!r}, got {g[k]!r}")
+    if "citations" in expect and sorted(expect["citations"] or []) != sorted(actual["citations"]):
+        extra = [c for c in actual["citations"] if c not in (expect["citations"] or [])]
+        lacking = [c for c in (expect["citations"] or []) if c not in actual["citations"]]
+        problems.append(f"citations differ; not expected: {extra!r}; missing: {lacking!r}")
+    for c in expect.get("citations_include") or []:
+        if c not in actual["citations"]:
+            problems.append(f"citation missing: {c!r}")
+    if "assumptions" in expect:
+        got_ids = sorted(a["id"] for a in actual["assumptions"])
+        if sorted(expect["assumptions"] or []) != got_ids:
+            problems.append(f"assumptions: expected {sorted(expect['assumptions'] or [])!r}, got {got_ids!r}")
+    return problems
+
+
+def run_file(path: str | Path, display: str | None = None) -> tuple[list[Result], list[Finding]]:
+    """Run every scenario of a file; shape problems come back as findings."""
+    from . import evaluate  # the public API, as an integrator calls it
+
+    try:
+        doc, problems = load_scenarios(path, display)
+    except PolicyError as e:
+        return [], list(e.findings)
+    if problems:
+        return [], problems
+    data = doc.data
+    results = []
+    for i, sc in enumerate(data["scenarios"]):
+        p = ("scenarios", i)
+        expect = sc["expect"]
+        version = sc.get("version", data.get("version"))
+        pos = doc.pos(p)
+        try:
+            decision = evaluate(data["policy"], sc.get("context", {}), as_of=sc.get("as_of"),
+                                version=str(version) if version is not None else None)
+        except InvalidContext as e:
+            want = expect.get("error")
+            probs = () if want is not None and str(want) in str(e) else (f"raised InvalidContext: {e}",)
+            results.append(Result(doc.path, sc["name"], pos, probs))
+            continue
+        except (PolicyNotFound, PolicyError) as e:
+            results.append(Result(doc.path, sc["name"], pos, (f"{type(e).__name__}: {e}",)))
+            continue
+        actual = decision.to_dict()
+        probs = _compare(expect, actual)
+        if "error" in expect:
+            probs.insert(0, f"expected InvalidContext containing {expect['error']!r}, got a decision "
+                            f"({actual['status']})")
+        results.append(Result(doc.path, sc["name"], pos, tuple(probs), decision))
+    return results, []

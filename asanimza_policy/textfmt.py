@@ -1,0 +1,74 @@
+"""A decision as text a person reads at a glance."""
+from __future__ import annotations
+
+import textwrap
+
+from .decision import NEEDS_INPUT, NOT_COVERED, Decision
+from .model import Policy
+
+WIDTH = 88
+
+
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=first if first is not None else indent,
+                         subsequent_indent=indent, break_on_hyphens=False,
+                         break_long_words=False) or [first or indent]
+
+
+def _step_details(fields: dict) -> str:
+    bits = []
+    if fields.get("sms_text") is not None:
+        bits.append(f"SMS \u201c{fields['sms_text']}\u201d to {fields.get('sms_to')}")
+    if "not_before" in fields:
+        bits.append(f"from {fields['not_before']}" if fields["not_before"] else "any time")
+    if "deadline" in fields:
+        bits.append(f"deadline {fields['deadline']}" if fields["deadline"] else "no deadline")
+    if fields.get("until") is not None:
+        bits.append(f"until {fields['until']}")
+    return " \u00b7 ".join(bits)
+
+
+def render(decision: Decision, policy: Policy) -> str:
+    d = decision.to_dict()
+    out = [f"{policy.title}", f"{policy.id} {policy.version}, as of {d['as_of']}", ""]
+    status = {NEEDS_INPUT: "needs input", NOT_COVERED: "not covered by the source"}.get(d["status"], d["status"])
+    out.append(f"Status: {status}" + (f" \u2014 {d['title']}" if d["title"] else ""))
+    if d["status"] == NEEDS_INPUT:
+        q = d["questions"][0]
+        out.append("")
+        out += _wrap(q["text"], "  ", "Next question: ")
+        if q.get("choices"):
+            out.append("  answer " + " | ".join(f"{c['value']} ({c['label']})" if c["label"] != c["value"]
+                                                else c["value"] for c in q["choices"]))
+        else:
+            out.append(f"  answer {'true | false' if q['type'] == 'boolean' else q['type']} as {q['field']}")
+        if len(d["missing"]) > 1:
+            out.append(f"Also needed here: {', '.join(d['missing'][1:])}")
+    if d["status"] == NOT_COVERED:
+        node = policy.nodes[d["outcome"]]
+        if node.description:
+            out.append("")
+            out += _wrap(node.description, "  ")
+    if d["steps"]:
+        out += ["", "What to do"]
+        for i, s in enumerate(decision.steps, 1):
+            out += _wrap(s.text, "     ", f"  {i}. ")
+            details = _step_details(s.to_dict())
+            if details:
+                out.append(f"     [{details}]")
+    if d["documents"]:
+        out += ["", "Documents to bring"]
+        for doc in d["documents"]:
+            out += _wrap(policy.documents.get(doc, doc), "    ", f"  - ")
+    out += ["", "Path: " + " \u2192 ".join(d["trace"])]
+    if d["assumptions"]:
+        out += ["", "Assumptions (where the source is silent or ambiguous)"]
+        for a in d["assumptions"]:
+            out += _wrap(a["text"], "    ", f"  - {a['id']}: ")
+    if d["citations"]:
+        out += ["", f"Source: {policy.source.title}"]
+        if policy.source.url:
+            out.append(f"  {policy.source.url}")
+        for c in d["citations"]:
+            out += _wrap(f"\u201c{c}\u201d", "    ", "  - ")
+    return "\n".join(out) + "\n"
