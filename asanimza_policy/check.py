@@ -32,18 +32,21 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
-def policy_files(paths: Iterable[str]) -> list[Path]:
-    """Files named, plus ``<version>.yaml`` files found under folders named.
+def policy_files(paths: Iterable[str]) -> list[tuple[Path, str]]:
+    """(file, how to show it): the files named, and the ``<version>.yaml`` files
+    under the folders named, shown as the user spelled them.
 
     ``FileNotFoundError`` for a path that does not exist.
     """
-    out: list[Path] = []
+    out: list[tuple[Path, str]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*.yaml") if SEMVER.match(f.stem) and "tests" not in f.parts))
+            found = sorted(f for f in p.rglob("*.yaml")
+                           if SEMVER.match(f.stem) and "tests" not in f.relative_to(p).parts)
+            out.extend((f, str(p / f.relative_to(p))) for f in found)
         elif p.exists():
-            out.append(p)
+            out.append((p, raw))
         else:
             raise FileNotFoundError(f"{raw}: no such file or folder")
     return out
@@ -58,6 +61,9 @@ def check_file(path: Path, display: str | None = None) -> list[Finding]:
         return list(e.findings)
     from .schema import schema_findings
 
+    if doc.data is None:
+        return [Finding("SCHEMA_EMPTY", "the file is empty; a policy file is a mapping with id, version, nodes, ...",
+                        doc.path)]
     findings = schema_findings(doc)
     try:
         policy = build_policy(doc)
@@ -149,8 +155,8 @@ def layout_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
 
 def check_paths(paths: Iterable[str] = ()) -> list[Finding]:
     """Findings for the named files and folders, or for every shipped policy."""
-    files = policy_files(paths) if paths else all_policy_files()
+    files = policy_files(paths) if paths else [(f, display_path(f)) for f in all_policy_files()]
     findings: list[Finding] = []
-    for f in files:
-        findings += check_file(f)
+    for f, shown in files:
+        findings += check_file(f, shown)
     return ordered(findings)

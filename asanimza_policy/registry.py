@@ -23,6 +23,14 @@ from .model import POLICY_ID, SEMVER, Policy, build_policy, semver_key
 _PACKAGE = Path(__file__).resolve().parent
 _lock = threading.Lock()
 _compiled: dict[tuple, Policy] = {}
+_versions: dict[str, list[Policy]] = {}
+
+
+def clear_cache() -> None:
+    """Forget every loaded policy (after editing files in a long-lived process)."""
+    with _lock:
+        _compiled.clear()
+        _versions.clear()
 
 
 def shipped_root() -> Path:
@@ -41,11 +49,13 @@ def roots() -> list[Path]:
 
 
 def display_path(path: Path) -> str:
-    """A path as a person at the terminal would type it."""
+    """A path as a person at the terminal would type it: relative when it is
+    below the working folder, absolute otherwise."""
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # pragma: no cover - another drive on Windows
         return str(path)
+    return str(Path(path).resolve()) if rel.startswith("..") else rel
 
 
 def load_policy(path: str | Path, display: str | None = None) -> Policy:
@@ -89,7 +99,13 @@ def all_policy_files() -> list[Path]:
 
 
 def versions(policy_id: str) -> list[Policy]:
-    """Every version of a policy, oldest first; :class:`PolicyNotFound` if none."""
+    """Every version of a policy, oldest first; :class:`PolicyNotFound` if none.
+
+    Looked up on disk once per process: later calls do no I/O.
+    """
+    cached = _versions.get(policy_id)
+    if cached is not None:
+        return cached
     files = version_files(policy_id)
     if not files:
         known = ", ".join(policy_ids()) or "none"
@@ -102,6 +118,8 @@ def versions(policy_id: str) -> list[Policy]:
                 "LAYOUT", f"file {policy_id}/{f.name} declares id {policy.id!r} and version "
                 f"{policy.version!r}; the folder and file name must match them", policy.path)])
         out.append(policy)
+    with _lock:
+        _versions[policy_id] = out
     return out
 
 

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY_DIR = ROOT / "policies" / "asan-imza-renewal"
+POLICY_FILE = POLICY_DIR / "1.0.0.yaml"
+AS_OF = date(2026, 11, 24)
+
+
+@pytest.fixture
+def policy_copy(tmp_path):
+    """A writable copy of the seed policy, in the registry layout, with its source.
+
+    Call it with (old, new) text replacements; it returns the file's path and
+    the 1-based line where the first replacement landed.
+    """
+    folder = tmp_path / "asan-imza-renewal"
+    folder.mkdir()
+    shutil.copytree(POLICY_DIR / "source", folder / "source")
+    target = folder / "1.0.0.yaml"
+
+    def make(*replacements: tuple[str, str]):
+        text = POLICY_FILE.read_text(encoding="utf-8")
+        line = None
+        for old, new in replacements:
+            assert text.count(old) >= 1, f"fixture text not in the policy: {old!r}"
+            if line is None:
+                line = text[: text.index(old)].count("\n") + 1
+            text = text.replace(old, new, 1)
+        target.write_text(text, encoding="utf-8")
+        return target, line
+
+    return make
+
+
+def line_of(path: Path, needle: str, nth: int = 1) -> int:
+    """1-based line of the nth occurrence of needle."""
+    count = 0
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            count += 1
+            if count == nth:
+                return i
+    raise AssertionError(f"{needle!r} not found")
