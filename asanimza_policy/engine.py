@@ -180,10 +180,17 @@ def _plan(policy: Policy, node: Outcome, scope: _Scope):
     return planned, used, unknown
 
 
+def _blame(policy: Policy, values: dict, names: Iterable[str]) -> str:
+    """The given date (input or as_of) that pushed arithmetic off the calendar."""
+    behind = _inputs_behind(policy, names)
+    extreme = [n for n in behind if isinstance(values.get(n), date) and values[n].year in (1, 9999)]
+    return (extreme or behind or ["context"])[0]
+
+
 def _inputs_behind(policy: Policy, names: Iterable[str]) -> list[str]:
     out: list[str] = []
     for n in names:
-        if n in policy.inputs:
+        if n in policy.inputs or n == AS_OF:
             out.append(n)
         elif n in policy.derived:
             out.extend(_inputs_behind(policy, policy.derived[n].names))
@@ -229,13 +236,16 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
                 assumptions=tuple((a, policy.assumptions[a].text) for a in recorder.assumptions),
                 title=node.title)
     except OutOfRange as e:
-        field = next(iter(_inputs_behind(policy, e.names)), None)
-        raise InvalidContext(f"{prefix}{field or 'context'}: {e}", field) from None
+        field = _blame(policy, values, e.names)
+        raise InvalidContext(f"{prefix}{field}: {e}", field) from None
     raise _gap(policy, node, "the walk did not reach an outcome")  # pragma: no cover - graphs are acyclic
 
 
 def _needs_input(policy, as_of, recorder, ls, node, unknown: Unknown) -> Decision:
-    missing = tuple(unknown.names)
+    # the node's missing fields, in the order the policy declares its inputs: the
+    # author decides which question comes first by ordering `inputs`
+    rank = {name: i for i, name in enumerate(policy.inputs)}
+    missing = tuple(sorted(unknown.names, key=rank.__getitem__))
     for listener in ls:
         listener.input_missing(node, missing)
     questions = tuple(

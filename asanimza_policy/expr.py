@@ -317,7 +317,8 @@ class _Parser:
             negated = True
         if self.at("in"):
             self.take()
-            start = self.expect("[")
+            self.expect("[")
+            self.nest()
             items = [self.or_()]
             while self.at(","):
                 self.take()
@@ -325,15 +326,18 @@ class _Parser:
                     break
                 items.append(self.or_())
             self.expect("]")
-            del start
+            self.depth -= 1
             return In(left.offset, left, tuple(items), negated)
         return left
 
     def sum(self) -> Node:
         node = self.unary()
+        depth = self.depth
         while self.at("+", "-"):
             op = self.take().text
+            self.nest()   # each operator nests the (left-leaning) tree one level deeper
             node = Arith(node.offset, op, node, self.unary())
+        self.depth = depth
         return node
 
     def unary(self) -> Node:

@@ -103,16 +103,17 @@ def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX
 
     if isinstance(text, bytes):
         if len(text) > max_bytes:
-            fail("YAML_TOO_LARGE", f"file is {len(text):,} bytes; the limit is {max_bytes:,}")
+            fail("YAML_TOO_LARGE", f"more than {max_bytes:,} bytes; the limit is {max_bytes:,}")
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as e:
             line = text.count(b"\n", 0, e.start) + 1
-            col = e.start - (text.rfind(b"\n", 0, e.start) + 1) + 1
+            line_start = text.rfind(b"\n", 0, e.start) + 1
+            col = len(text[line_start:e.start].decode("utf-8", errors="replace")) + 1
             fail("YAML_ENCODING", f"not UTF-8: byte 0x{text[e.start]:02x} cannot be decoded",
                  Position(line, col))
     elif len(text) > max_bytes:
-        fail("YAML_TOO_LARGE", f"text is {len(text):,} characters; the limit is {max_bytes:,}")
+        fail("YAML_TOO_LARGE", f"more than {max_bytes:,} characters; the limit is {max_bytes:,}")
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
@@ -127,9 +128,14 @@ def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX
             message = f"{message} ({e.context})"
         if mark is not None and _char_at(text, mark) == "\t":
             message = "a tab cannot indent YAML; use spaces"
+        if "nesting depth" in message:  # libyaml >= 0.2.5 stops its own scanner first
+            fail("YAML_TOO_DEEP", f"nesting deeper than {max_depth} levels", _p(mark))
         fail("YAML_SYNTAX", message, _p(mark))
     except yaml.reader.ReaderError as e:
-        fail("YAML_SYNTAX", f"character {e.character!r} is not allowed in YAML", Position())
+        char = chr(e.character) if isinstance(e.character, int) else e.character
+        before = text[: e.position] if isinstance(e.position, int) else ""
+        pos = Position(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        fail("YAML_SYNTAX", f"character {char!r} is not allowed in YAML", pos)
     except yaml.YAMLError as e:  # pragma: no cover - other parser errors
         fail("YAML_SYNTAX", str(e).splitlines()[0])
     return Document(path, data, positions, keys, styles)
@@ -154,6 +160,12 @@ def _scalar(loader, event):
     tag = event.tag
     if tag in (None, "!"):
         tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    elif tag in (_BOOL, _NULL, _INT, _FLOAT):
+        # an explicit !!bool / !!null / ... must be spelled as that type would be
+        plain = loader.resolve(yaml.ScalarNode, event.value, (True, False))
+        if plain != tag:
+            kind = tag.rsplit(":", 1)[1]
+            raise _Fail("YAML_TAG", f"{event.value!r} is not a valid {kind} for tag !!{kind}", event.start_mark)
     if tag not in _ALLOWED_TAGS or tag in (_SEQ, _MAP):
         raise _Fail("YAML_TAG", f"tag {event.tag} is not allowed (only plain YAML values)", event.start_mark)
     v = event.value
