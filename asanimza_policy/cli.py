@@ -136,7 +136,8 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_test(args) -> int:
-    from .registry import roots, shipped_root
+    from .coverage import Coverage
+    from .registry import display_path, roots
     from .scenarios import run_file
 
     paths: list[Path] = []
@@ -153,10 +154,9 @@ def _cmd_test(args) -> int:
         for root in roots():
             paths += sorted(root.glob("*/tests/*.yaml")) if root.is_dir() else []
     passed = failed = 0
+    coverage = Coverage()
     for path in paths:
-        from .registry import display_path
-
-        results, problems = run_file(path, display_path(path))
+        results, problems = run_file(path, display_path(path), (coverage,))
         for f in problems:
             print(f.format())
             failed += 1
@@ -165,8 +165,9 @@ def _cmd_test(args) -> int:
                 print(r.format())
             passed += r.ok
             failed += not r.ok
+    for report in coverage.reports():
+        print(report.format())
     print(f"{passed} passed, {failed} failed")
-    del shipped_root
     return 0 if failed == 0 and passed else 1
 
 

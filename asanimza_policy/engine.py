@@ -1,6 +1,6 @@
 """The walk: (policy, context, as_of) -> Decision, and nothing else.
 
-The walk reports what happens to listeners (``node_entered``,
+The walk reports what happens to listeners (``walk_started``, ``node_entered``,
 ``branch_taken``, ``value_derived``, ``step_planned``, ``input_missing``,
 ``outcome_reached``).  The decision's trace, citations and assumptions are
 collected by one such listener, so coverage, tracing or diagram highlighting
@@ -26,6 +26,7 @@ from .model import Decision as DecisionNode
 class Listener:
     """Receives the events of a walk; override what you need."""
 
+    def walk_started(self, policy: Policy, as_of: date) -> None: ...
     def node_entered(self, node) -> None: ...
     def branch_taken(self, node, branch) -> None: ...
     def value_derived(self, derived: Derived, entry: MapEntry | None) -> None: ...
@@ -207,6 +208,8 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
     scope = _Scope(values, policy.derived, ls)
     nodes = policy.nodes
     node = nodes[policy.start]
+    for listener in listeners:
+        listener.walk_started(policy, as_of)
     try:
         for _ in range(len(nodes)):
             for listener in ls:

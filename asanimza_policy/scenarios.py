@@ -19,7 +19,8 @@ A scenario file::
           citations: [...]             # exactly these sentences, any order
           citations_include: [...]     # at least these
           assumptions: [...]           # exactly these assumption ids, any order
-          error: "citizenship"         # instead of a decision: InvalidContext whose message contains this
+          error: citizenship           # instead of a decision: InvalidContext naming this field
+                                       # (``context`` when the context as a whole is wrong)
 
 Every key of ``expect`` is optional, but a scenario must expect something.
 """
@@ -136,8 +137,10 @@ def _compare(expect: dict, actual: dict) -> list[str]:
     return problems
 
 
-def run_file(path: str | Path, display: str | None = None) -> tuple[list[Result], list[Finding]]:
-    """Run every scenario of a file; shape problems come back as findings."""
+def run_file(path: str | Path, display: str | None = None,
+             listeners: tuple = ()) -> tuple[list[Result], list[Finding]]:
+    """Run every scenario of a file; shape problems come back as findings.
+    ``listeners`` hear every walk (coverage is one)."""
     from . import evaluate  # the public API, as an integrator calls it
 
     try:
@@ -155,10 +158,16 @@ def run_file(path: str | Path, display: str | None = None) -> tuple[list[Result]
         pos = doc.pos(p)
         try:
             decision = evaluate(data["policy"], sc.get("context", {}), as_of=sc.get("as_of"),
-                                version=str(version) if version is not None else None)
+                                version=str(version) if version is not None else None, listeners=listeners)
         except InvalidContext as e:
             want = expect.get("error")
-            probs = () if want is not None and str(want) in str(e) else (f"raised InvalidContext: {e}",)
+            named = e.field or "context"
+            if want is None:
+                probs = (f"raised InvalidContext: {e}",)
+            elif str(want) != named:
+                probs = (f"error: expected InvalidContext naming {want!r}, got one naming {named!r}: {e}",)
+            else:
+                probs = ()
             results.append(Result(doc.path, sc["name"], pos, probs))
             continue
         except (PolicyNotFound, PolicyError) as e:

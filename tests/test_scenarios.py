@@ -1,0 +1,67 @@
+"""Every scenario file of every shipped policy, one pytest test per scenario."""
+from __future__ import annotations
+
+import pytest
+
+from asanimza_policy.coverage import Coverage
+from asanimza_policy.scenarios import run_file
+
+from .conftest import ROOT
+
+FILES = sorted((ROOT / "policies").glob("*/tests/*.yaml"))
+
+
+def _cases():
+    for f in FILES:
+        results, problems = run_file(f)
+        assert not problems, [p.format() for p in problems]
+        for r in results:
+            yield pytest.param(r, id=f"{f.stem}:{r.name}")
+
+
+@pytest.mark.parametrize("result", list(_cases()))
+def test_scenario(result):
+    assert result.ok, result.format()
+
+
+def test_shipped_scenarios_walk_every_node_and_edge():
+    cov = Coverage()
+    for f in FILES:
+        run_file(f, listeners=(cov,))
+    [report] = cov.reports()
+    assert (report.node_percent, report.edge_percent) == (100.0, 100.0), report.format()
+
+
+def test_coverage_names_what_was_never_walked(tmp_path):
+    f = tmp_path / "one.yaml"
+    f.write_text("policy: asan-imza-renewal\nscenarios:\n  - name: office citizen\n    as_of: '2026-11-24'\n"
+                 "    context: {channel: office, subscriber_type: individual, appears_in_person: true,"
+                 " citizenship: azerbaijan}\n    expect: {outcome: office_individual_id_card}\n")
+    cov = Coverage()
+    results, _ = run_file(f, listeners=(cov,))
+    assert results[0].ok
+    [report] = cov.reports()
+    assert report.nodes_walked == {"channel", "office_subscriber_type", "office_individual_presence",
+                                   "office_individual_citizenship", "office_individual_id_card"}
+    assert f"nodes 5/{len(report.nodes)}" in report.format()
+    assert "edge never taken: channel -> sms_expiry" in report.format()
+
+
+def test_a_wrong_expectation_fails_with_a_readable_difference(tmp_path):
+    f = tmp_path / "wrong.yaml"
+    f.write_text("policy: asan-imza-renewal\nscenarios:\n  - name: wrong date\n    as_of: '2026-11-24'\n"
+                 "    context: {channel: sms, certificate_expires_on: '2026-12-01', online_renewal_submitted: true,"
+                 " service_type: citizen, current_service_type: citizen, balance_covers_tariff: true}\n"
+                 "    expect:\n      steps:\n        - {action: send_sms, not_before: '2026-12-01'}\n"
+                 "        - {action: wait}\n")
+    [r], _ = run_file(f)
+    assert not r.ok
+    assert r.problems == ("step 1 not_before: expected '2026-12-01', got '2026-12-02'",)
+
+
+def test_error_expectation_matches_the_field_exactly(tmp_path):
+    f = tmp_path / "err.yaml"
+    f.write_text("policy: asan-imza-renewal\nscenarios:\n  - name: unknown field\n    as_of: '2026-11-24'\n"
+                 "    context: {chanel: office}\n    expect: {error: channel}\n")
+    [r], _ = run_file(f)
+    assert not r.ok and "naming 'chanel'" in r.problems[0]
