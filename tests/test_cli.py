@@ -180,3 +180,18 @@ def test_scenario_command_reports_a_malformed_file(tmp_path, capsys):
     f.write_text("policy: asan-imza-renewal\nscenarios:\n  - name: x\n    expect: {statuss: complete}\n")
     assert main(["test", str(f)]) == 1
     assert "SCENARIO unknown expectation 'statuss'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("old, new, code", [
+    ("    title: Office or SMS?\n", "    title: Office or SMS?\n    title: twice\n", "YAML_DUPLICATE_KEY"),
+    ("    values: [office, sms]\n", "    values: [office, sms\n", "YAML_SYNTAX"),
+    ("        goto: sms_expiry\n", "        goto: sms_expiri\n", "REF_NODE"),
+])
+def test_check_command_on_a_broken_copy(policy_copy, old, new, code):
+    path, _ = policy_copy((old, new))
+    r = run("check", str(path))
+    assert r.returncode == 1 and r.stderr == ""
+    [line] = r.stdout.splitlines()
+    assert line.startswith(f"{path}:") and f": {code} " in line
+    _, lineno, col, _ = line[len(str(path)):].split(":", 3)
+    assert int(lineno) > 0 and int(col) > 0
