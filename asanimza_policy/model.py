@@ -322,6 +322,20 @@ class _Builder:
             self.err("SCHEMA_DATE", f"{what} must be a date YYYY-MM-DD; got {s!r}", path)
             return None
 
+    def section(self, raw, key: str, noun: str, keys: tuple[str, ...] | None = None, required: tuple[str, ...] = ()):
+        """(name, body, path) of each well-formed entry of the top-level mapping ``key``;
+        with ``keys``, each body must be a mapping of those keys."""
+        if raw is None or raw is _MISSING or self.mapping(raw, (key,), key) is None:
+            return
+        article = "an" if noun[0] in "aeiou" else "a"
+        for name, body in raw.items():
+            p = (key, name)
+            if self.ident(name, p, f"{article} {noun} name") is None:
+                continue
+            if keys is not None and self.mapping(body, p, f"{noun} {name!r}", keys, required) is None:
+                continue
+            yield name, body, p
+
     def strings(self, value, path, what: str) -> tuple[str, ...]:
         if value is _MISSING or value is None:
             return ()
@@ -402,14 +416,10 @@ def build_policy(doc: Document) -> Policy:
     actions = _actions(b, get("actions", _MISSING))
     documents = _documents(b, get("documents"))
     library = {}
-    raw_steps = get("steps")
-    if raw_steps is not None and b.mapping(raw_steps, ("steps",), "steps") is not None:
-        for sid, raw in raw_steps.items():
-            if b.ident(sid, ("steps", sid), "a step id") is None:
-                continue
-            step = _step(b, raw, ("steps", sid), sid, env, actions, assumptions)
-            if step:
-                library[sid] = step
+    for sid, raw, p in b.section(get("steps"), "steps", "step"):
+        step = _step(b, raw, p, sid, env, actions, assumptions)
+        if step:
+            library[sid] = step
     nodes = _nodes(b, get("nodes", _MISSING), env, actions, documents, assumptions, library)
     start = b.text(get("start", _MISSING), ("start",), "start")
     if start is not None and nodes is not None and start not in nodes:
@@ -465,14 +475,7 @@ def _cited(b: _Builder, raw: dict, path, assumptions) -> tuple[tuple[str, ...], 
 
 def _assumptions(b: _Builder, raw) -> dict[str, Assumption]:
     out: dict[str, Assumption] = {}
-    if raw is None or b.mapping(raw, ("assumptions",), "assumptions") is None:
-        return out
-    for aid, body in raw.items():
-        p = ("assumptions", aid)
-        if b.ident(aid, p, "an assumption id") is None:
-            continue
-        if b.mapping(body, p, f"assumption {aid!r}", ("text", "cites"), ("text",)) is None:
-            continue
+    for aid, body, p in b.section(raw, "assumptions", "assumption", ("text", "cites"), ("text",)):
         text = b.text(body.get("text", _MISSING), p + ("text",), "assumption text")
         cites = b.strings(body.get("cites"), p + ("cites",), "cites")
         if text:
@@ -482,17 +485,10 @@ def _assumptions(b: _Builder, raw) -> dict[str, Assumption]:
 
 def _inputs(b: _Builder, raw) -> dict[str, Input]:
     out: dict[str, Input] = {}
-    if raw is _MISSING or b.mapping(raw, ("inputs",), "inputs") is None:
-        return out
-    for name, body in raw.items():
-        p = ("inputs", name)
-        if b.ident(name, p, "an input name") is None:
-            continue
+    keys = ("type", "values", "labels", "question", "description")
+    for name, body, p in b.section(raw, "inputs", "input", keys, ("type", "question")):
         if name in ex.RESERVED:
             b.err("SCHEMA_NAME", f"{name!r} is reserved in expressions; choose another input name", p, key=True)
-            continue
-        keys = ("type", "values", "labels", "question", "description")
-        if b.mapping(body, p, f"input {name!r}", keys, ("type", "question")) is None:
             continue
         typ = b.enum(body.get("type", _MISSING), p + ("type",), "type", INPUT_TYPES)
         question = b.text(body.get("question", _MISSING), p + ("question",), "question")
@@ -524,18 +520,11 @@ def _inputs(b: _Builder, raw) -> dict[str, Input]:
 def _derived(b: _Builder, raw, inputs, env, assumptions) -> tuple[dict[str, Derived], tuple[str, ...]]:
     """Derived values, type-checked in dependency order; cycles are findings."""
     out: dict[str, Derived] = {}
-    if raw is None or b.mapping(raw, ("derived",), "derived") is None:
-        return out, ()
     bodies: dict[str, dict] = {}
-    for name, body in raw.items():
-        p = ("derived", name)
-        if b.ident(name, p, "a derived name") is None:
-            continue
+    keys = ("expr", "from", "map", "description", "cites", "assumes")
+    for name, body, p in b.section(raw, "derived", "derived value", keys):
         if name in inputs or name in ex.RESERVED:
             b.err("SCHEMA_NAME", f"derived value {name!r} clashes with an input or a reserved name", p, key=True)
-            continue
-        keys = ("expr", "from", "map", "description", "cites", "assumes")
-        if b.mapping(body, p, f"derived value {name!r}", keys) is None:
             continue
         if ("expr" in body) == ("from" in body or "map" in body) or ("from" in body) != ("map" in body):
             b.err("SCHEMA_REQUIRED", f"derived value {name!r} needs either expr, or from with map", p)
@@ -636,14 +625,7 @@ def _map_derived(b, name, body, p, inputs, desc, cites, assumes) -> Derived | No
 
 def _actions(b: _Builder, raw) -> dict[str, Action]:
     out: dict[str, Action] = {}
-    if raw is _MISSING or b.mapping(raw, ("actions",), "actions") is None:
-        return out
-    for name, body in raw.items():
-        p = ("actions", name)
-        if b.ident(name, p, "an action name") is None:
-            continue
-        if b.mapping(body, p, f"action {name!r}", ("description", "fields"), ("description",)) is None:
-            continue
+    for name, body, p in b.section(raw, "actions", "action", ("description", "fields"), ("description",)):
         desc = b.text(body.get("description", _MISSING), p + ("description",), "description")
         fields: dict[str, str] = {}
         raw_fields = body.get("fields")
@@ -661,11 +643,8 @@ def _actions(b: _Builder, raw) -> dict[str, Action]:
 
 def _documents(b: _Builder, raw) -> dict[str, str]:
     out: dict[str, str] = {}
-    if raw is None or b.mapping(raw, ("documents",), "documents") is None:
-        return out
-    for name, desc in raw.items():
-        p = ("documents", name)
-        if b.ident(name, p, "a document id") and b.text(desc, p, f"description of document {name!r}"):
+    for name, desc, p in b.section(raw, "documents", "document"):
+        if b.text(desc, p, f"description of document {name!r}"):
             out[name] = desc
     return out
 
@@ -727,10 +706,7 @@ def _nodes(b: _Builder, raw, env, actions, documents, assumptions, library) -> d
         return None
     out: dict[str, Node] = {}
     targets: list[tuple[tuple, str]] = []
-    for nid, body in raw.items():
-        p = ("nodes", nid)
-        if b.ident(nid, p, "a node id") is None:
-            continue
+    for nid, body, p in b.section(raw, "nodes", "node"):
         if not isinstance(body, dict):
             b.mapping(body, p, f"node {nid!r}")
             continue

@@ -225,3 +225,17 @@ def test_policy_file_names_its_schema():
     assert first == "# yaml-language-server: $schema=../../schema/policy.schema.json"
     assert (POLICY_FILE.parent / "../../schema/policy.schema.json").resolve().is_file()
     assert line_of(POLICY_FILE, "id: asan-imza-renewal") > 1
+
+
+def test_sections_of_the_wrong_shape_are_reported(tmp_path):
+    f = tmp_path / "shape.yaml"
+    f.write_text("id: x\nversion: 1.0.0\ntitle: T\neffective_from: '2026-01-01'\ntimezone: UTC\n"
+                 "source: {title: S, path: s.txt}\ninputs: [a, b]\nactions: {}\nstart: a\nnodes: [a]\n")
+    from asanimza_policy.loader import load_file
+    from asanimza_policy.model import build_policy
+    from asanimza_policy.errors import PolicyError
+    with pytest.raises(PolicyError) as e:
+        build_policy(load_file(f))
+    messages = [x.format() for x in e.value.findings]
+    assert any(":7:9: SCHEMA_TYPE inputs must be a mapping; got a list" in m for m in messages), messages
+    assert any(":10:8: SCHEMA_TYPE nodes must be a mapping; got a list" in m for m in messages), messages
