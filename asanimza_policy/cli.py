@@ -7,7 +7,6 @@ version, paths that cannot be read), always as one line on stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import date

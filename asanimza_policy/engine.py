@@ -12,6 +12,7 @@ read from disk; the only state is a per-call dict of values.
 from __future__ import annotations
 
 from datetime import date
+from types import MappingProxyType
 from typing import Any, Iterable
 
 from .context import validate
@@ -176,7 +177,7 @@ def _plan(policy: Policy, node: Outcome, scope: _Scope):
                 unknown = _merge(unknown, val)
             pieces.append(_fmt(val))
         if unknown is None:
-            planned.append(PlannedStep(step.action, "".join(pieces), fields))
+            planned.append(PlannedStep(step.action, "".join(pieces), MappingProxyType(fields)))
             used.append(step)
     return planned, used, unknown
 

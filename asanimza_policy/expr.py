@@ -406,10 +406,6 @@ def parse(text: str) -> Node:
 
 # -- type checking -----------------------------------------------------------
 
-def _describe(t: Type) -> str:
-    return f"one of {', '.join(t.values)}" if t.values else f"a {t.kind}"
-
-
 def typecheck(node: Node, env: Mapping[str, Type]) -> Type:
     """The type of ``node`` given the types of the names it may read."""
     if isinstance(node, Literal):

@@ -38,11 +38,6 @@ class Finding:
         return f"{self.path}:{self.line}:{self.col}: {self.code}{tag} {self.message}"
 
 
-def at(code: str, message: str, path: str, pos: Position | None, severity: str = ERROR) -> Finding:
-    pos = pos or Position()
-    return Finding(code, message, path, pos.line, pos.col, severity)
-
-
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
     """Sorted by place, each finding once."""
     seen, out = set(), []

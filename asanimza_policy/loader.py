@@ -182,7 +182,7 @@ def _scalar(loader, event):
             return int(v)
         return float(v)
     except ValueError:
-        raise _Fail("YAML_NUMBER", f"{v!r} is not a valid {tag.rsplit(':', 1)[1]}", event.start_mark)
+        raise _Fail("YAML_NUMBER", f"{v!r} is not a valid {tag.rsplit(':', 1)[1]}", event.start_mark) from None
 
 
 def _build(text: str, max_nodes: int, max_depth: int):
@@ -195,9 +195,10 @@ def _build(text: str, max_nodes: int, max_depth: int):
     stack: list = []             # frames: [container, path, pending_key, key_mark, anchor, count_at_start]
     total = 0
     root = _NOTHING = object()
+    _NOKEY = object()            # a mapping frame waiting for its next key
     docs = 0
 
-    def add(value, mark, anchor_count):
+    def add(value, mark):
         nonlocal root
         if not stack:
             if root is not _NOTHING:  # pragma: no cover - the parser rejects this first
@@ -229,7 +230,6 @@ def _build(text: str, max_nodes: int, max_depth: int):
         keys[path] = _p(frame[3])
         return path
 
-    _NOKEY = object()
     try:
         while True:
             event = loader.get_event()
@@ -251,7 +251,7 @@ def _build(text: str, max_nodes: int, max_depth: int):
                 if total > max_nodes:
                     raise _Fail("YAML_TOO_LARGE", f"document expands to more than {max_nodes:,} nodes "
                                 "(aliases repeat whole subtrees)", event.start_mark)
-                path = add(value, event.start_mark, count)
+                path = add(value, event.start_mark)
                 if path is not None:
                     positions[path] = _p(event.start_mark)
                 continue
@@ -262,7 +262,7 @@ def _build(text: str, max_nodes: int, max_depth: int):
                 value = _scalar(loader, event)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
-                path = add(value, event.start_mark, 1)
+                path = add(value, event.start_mark)
                 if path is not None:
                     positions[path] = _p(event.start_mark)
                     styles[path] = event.style or ""
@@ -280,7 +280,7 @@ def _build(text: str, max_nodes: int, max_depth: int):
                 container = {} if is_map else []
                 if stack and stack[-1][2] is _NOKEY and isinstance(stack[-1][0], dict):
                     raise _Fail("YAML_KEY", "keys must be text; got a mapping or list", event.start_mark)
-                path = add(container, event.start_mark, 0)
+                path = add(container, event.start_mark)
                 positions[path] = _p(event.start_mark)
                 stack.append([container, path, _NOKEY, None, event.anchor, total])
                 continue

@@ -74,13 +74,6 @@ class Assumption:
 
 
 @dataclass(frozen=True)
-class Cited:
-    """What every rule-bearing element has: citations and assumptions."""
-    cites: tuple[str, ...]
-    assumes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class MapEntry:
     value: Any
     cites: tuple[str, ...]

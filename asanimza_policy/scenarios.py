@@ -114,7 +114,7 @@ def _compare(expect: dict, actual: dict) -> list[str]:
             problems.append(f"steps: expected {len(want) if isinstance(want, list) else want!r} steps, got "
                             f"{len(got)}: {[s['action'] for s in got]}")
         else:
-            for i, (w, g) in enumerate(zip(want, got), 1):
+            for i, (w, g) in enumerate(zip(want, got, strict=True), 1):
                 if not isinstance(w, dict):
                     problems.append(f"steps[{i}]: expected a mapping of fields")
                     continue

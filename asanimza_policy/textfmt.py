@@ -59,7 +59,7 @@ def render(decision: Decision, policy: Policy) -> str:
     if d["documents"]:
         out += ["", "Documents to bring"]
         for doc in d["documents"]:
-            out += _wrap(policy.documents.get(doc, doc), "    ", f"  - ")
+            out += _wrap(policy.documents.get(doc, doc), "    ", "  - ")
     out += ["", "Path: " + " \u2192 ".join(d["trace"])]
     if d["assumptions"]:
         out += ["", "Assumptions (where the source is silent or ambiguous)"]
