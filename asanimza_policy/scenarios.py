@@ -6,7 +6,7 @@ A scenario file::
     version: 1.0.0                     # optional; default: the version in effect on as_of
     scenarios:
       - name: a citizen of Azerbaijan at the office
-        as_of: "2026-11-24"
+        as_of: "2026-11-24"                # required, so the scenario does not change with the calendar
         context: {channel: office, subscriber_type: individual, ...}
         expect:
           status: complete             # exact
@@ -92,6 +92,9 @@ def load_scenarios(path: str | Path, display: str | None = None) -> tuple[Docume
         elif name in names:
             problems.append(_finding(doc, p + ("name",), f"two scenarios are named {name!r}"))
         names.add(name)
+        if not isinstance(sc.get("as_of"), str):
+            # without a date the scenario would be evaluated "today" and change with the calendar
+            problems.append(_finding(doc, p, "a scenario needs as_of: \"YYYY-MM-DD\" (quoted)"))
         expect = sc.get("expect")
         if not isinstance(expect, dict) or not expect:
             problems.append(_finding(doc, p + ("expect",), "expect must say what the decision should be"))

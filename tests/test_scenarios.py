@@ -65,3 +65,12 @@ def test_error_expectation_matches_the_field_exactly(tmp_path):
                  "    context: {chanel: office}\n    expect: {error: channel}\n")
     [r], _ = run_file(f)
     assert not r.ok and "naming 'chanel'" in r.problems[0]
+
+
+def test_a_scenario_without_a_date_is_refused(tmp_path):
+    f = tmp_path / "nodate.yaml"
+    f.write_text("policy: asan-imza-renewal\nscenarios:\n  - name: today\n    context: {}\n"
+                 "    expect: {status: needs_input}\n")
+    results, problems = run_file(f)
+    assert results == [] and [p.format() for p in problems] == [
+        f"{f}:3:5: SCENARIO a scenario needs as_of: \"YYYY-MM-DD\" (quoted)"]
