@@ -54,26 +54,30 @@ def policy_files(paths: Iterable[str]) -> list[tuple[Path, str]]:
 
 def check_file(path: Path, display: str | None = None) -> list[Finding]:
     """All findings for one file; ``OSError`` if it cannot be read."""
+    return _check_one(path, display)[0]
+
+
+def _check_one(path: Path, display: str | None = None) -> tuple[list[Finding], Policy | None, Document | None]:
     display = display or display_path(path)
     try:
         doc = load_file(path, display)
     except PolicyError as e:
-        return list(e.findings)
+        return list(e.findings), None, None
     from .schema import schema_findings
 
     if doc.data is None:
         return [Finding("SCHEMA_EMPTY", "the file is empty; a policy file is a mapping with id, version, nodes, ...",
-                        doc.path)]
+                        doc.path)], None, doc
     findings = schema_findings(doc)
     try:
         policy = build_policy(doc)
     except PolicyError as e:
         reported = {(f.line, f.col) for f in findings}
         findings += [f for f in e.findings if (f.line, f.col) not in reported]
-        return ordered(findings)
+        return ordered(findings), None, doc
     findings += citation_findings(doc, policy, path)
     findings += layout_findings(doc, policy, path)
-    return ordered(findings)
+    return ordered(findings), policy, doc
 
 
 def _cite_paths(data, path=()):
@@ -153,10 +157,38 @@ def layout_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
     return out
 
 
+def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:
+    """Versions of one policy share its time zone and are never in effect on the same day."""
+    out: list[Finding] = []
+    versions = sorted(versions, key=lambda pd: (pd[0].effective_from, pd[0].version_key))
+    first = versions[0][0]
+    for policy, doc in versions[1:]:
+        if policy.timezone != first.timezone:
+            pos = doc.pos(("timezone",))
+            out.append(Finding("VERSION_TIMEZONE", f"time zone {policy.timezone} differs from {first.timezone} of "
+                               f"version {first.version}; all versions of a policy share one", doc.path,
+                               pos.line, pos.col))
+    for (a, _), (b, doc) in zip(versions, versions[1:]):
+        if a.effective_until is None or a.effective_until >= b.effective_from:
+            pos = doc.pos(("effective_from",))
+            until = f"until {a.effective_until}" if a.effective_until else "with no end"
+            out.append(Finding("VERSION_OVERLAP", f"version {b.version} from {b.effective_from} is in effect on the "
+                               f"same days as version {a.version} (from {a.effective_from} {until}); end "
+                               f"{a.version} with effective_until before {b.effective_from}", doc.path,
+                               pos.line, pos.col))
+    return out
+
+
 def check_paths(paths: Iterable[str] = ()) -> list[Finding]:
     """Findings for the named files and folders, or for every shipped policy."""
     files = policy_files(paths) if paths else [(f, display_path(f)) for f in all_policy_files()]
     findings: list[Finding] = []
+    groups: dict[tuple, list[tuple[Policy, Document]]] = {}
     for f, shown in files:
-        findings += check_file(f, shown)
+        found, policy, doc = _check_one(f, shown)
+        findings += found
+        if policy is not None:
+            groups.setdefault((f.resolve().parent, policy.id), []).append((policy, doc))
+    for versions in groups.values():
+        findings += version_findings(versions)
     return ordered(findings)

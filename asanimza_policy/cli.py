@@ -7,6 +7,7 @@ version, paths that cannot be read), always as one line on stderr.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import date
@@ -82,6 +83,9 @@ def _read_context(arg: str | None):
         except OSError as e:
             raise UsageError(f"--context {arg}: {e.strerror or e}") from None
         name = arg
+    data = _parse_json(raw, name)
+    if data is not _NOT_JSON:
+        return data
     try:
         doc = load_text(raw, name, max_bytes=MAX_CONTEXT_BYTES, max_nodes=10_000, max_depth=16)
     except PolicyError as e:
@@ -90,6 +94,32 @@ def _read_context(arg: str | None):
     if doc.data is None:
         raise UsageError(f"{name}: empty; a context is a mapping of field names to values")
     return doc.data
+
+
+_NOT_JSON = object()
+
+
+def _parse_json(raw: bytes, name: str):
+    """Strict JSON (duplicate keys and NaN refused) when the text is JSON; YAML
+    reads the rest, and JSON escapes YAML lacks (surrogate pairs) still work."""
+    if raw.lstrip()[:1] not in (b"{", b"["):
+        return _NOT_JSON
+
+    def pairs(items):
+        out = {}
+        for k, v in items:
+            if k in out:
+                raise UsageError(f"{name}: duplicate key {k!r}")
+            out[k] = v
+        return out
+
+    def constant(c):
+        raise UsageError(f"{name}: {c} is not a value a context can hold")
+
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=pairs, parse_constant=constant)
+    except (ValueError, RecursionError):
+        return _NOT_JSON      # not JSON after all: the YAML reader says what is wrong
 
 
 def _load_policy_arg(arg: str, as_of, version):
@@ -107,7 +137,10 @@ def _load_policy_arg(arg: str, as_of, version):
     return resolve(arg, as_of, version)
 
 
-def _cmd_evaluate(args) -> int:
+# Each command returns (output, exit code); main() writes the output, so a
+# reader that goes away (`| head`) cannot change the exit code.
+
+def _cmd_evaluate(args) -> tuple[str, int]:
     from .engine import run
     from .textfmt import render
 
@@ -115,11 +148,10 @@ def _cmd_evaluate(args) -> int:
     policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
     decision = run(policy, context, as_of)
     fmt = args.format or ("text" if sys.stdout.isatty() else "json")
-    sys.stdout.write(render(decision, policy) if fmt == "text" else decision.to_json() + "\n")
-    return 0
+    return (render(decision, policy) if fmt == "text" else decision.to_json() + "\n"), 0
 
 
-def _cmd_check(args) -> int:
+def _cmd_check(args) -> tuple[str, int]:
     from .check import check_paths
     from .findings import ERROR, format_json, format_text
 
@@ -127,53 +159,67 @@ def _cmd_check(args) -> int:
         findings = check_paths(args.paths)
     except FileNotFoundError as e:
         raise UsageError(str(e)) from None
-    except OSError as e:
-        raise UsageError(f"{e.filename}: {e.strerror}") from None
     counted = [f for f in findings if args.strict or f.severity == ERROR]
-    sys.stdout.write(format_json(findings) if args.format == "json" else format_text(findings))
-    return 1 if counted else 0
+    return (format_json(findings) if args.format == "json" else format_text(findings)), (1 if counted else 0)
 
 
-def _cmd_test(args) -> int:
+def scenario_files(paths: Sequence[str]) -> list[Path]:
+    """The files named, and the ``*.yaml`` files in ``tests`` folders under the folders named."""
+    from .registry import roots
+
+    if not paths:
+        return [f for root in roots() if root.is_dir() for f in sorted(root.glob("*/tests/*.yaml")) if f.is_file()]
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            # a folder named like a file is kept, to be reported as unreadable (as check does)
+            out += sorted(f for f in p.rglob("*.yaml") if "tests" in f.relative_to(p.parent).parts[:-1])
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    return out
+
+
+def _cmd_test(args) -> tuple[str, int]:
     from .coverage import Coverage
-    from .registry import display_path, roots
+    from .registry import display_path
     from .scenarios import run_file
 
-    paths: list[Path] = []
-    if args.paths:
-        for raw in args.paths:
-            p = Path(raw)
-            if p.is_dir():
-                paths += sorted(p.rglob("*.yaml"))
-            elif p.is_file():
-                paths.append(p)
-            else:
-                raise UsageError(f"{raw}: no such file or folder")
-    else:
-        for root in roots():
-            paths += sorted(root.glob("*/tests/*.yaml")) if root.is_dir() else []
+    out: list[str] = []
     passed = failed = 0
     coverage = Coverage()
-    for path in paths:
-        results, problems = run_file(path, display_path(path), (coverage,))
+    for path in scenario_files(args.paths):
+        try:
+            results, problems = run_file(path, display_path(path), (coverage,))
+        except OSError as e:
+            raise UsageError(f"{path}: {e.strerror or e}") from None
         for f in problems:
-            print(f.format())
+            out.append(f.format())
             failed += 1
         for r in results:
             if not r.ok or args.verbose:
-                print(r.format())
+                out.append(r.format())
             passed += r.ok
             failed += not r.ok
-    for report in coverage.reports():
-        print(report.format())
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 and passed else 1
+    out += [report.format() for report in coverage.reports()]
+    out.append(f"{passed} passed, {failed} failed")
+    return "\n".join(out) + "\n", (0 if failed == 0 and passed else 1)
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    code = 0
     try:
         args = _parser().parse_args(argv)
-        return {"evaluate": _cmd_evaluate, "check": _cmd_check, "test": _cmd_test}[args.command](args)
+        text, code = {"evaluate": _cmd_evaluate, "check": _cmd_check, "test": _cmd_test}[args.command](args)
+        _emit(text)
+        return code
     except UsageError as e:
         return _fail(str(e), 2)
     except (InvalidContext, PolicyNotFound) as e:
@@ -183,13 +229,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         more = f" (and {len(e.findings) - 1} more; run {PROG} check)" if len(e.findings) > 1 else ""
         return _fail(f"{f.format()}{more}", 1)
     except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return 0
+        # the reader stopped early (`| head`): not an error of ours, and the
+        # command's own exit code still tells whether it found something
+        _silence_stdout()
+        return code
+    except OSError as e:
+        _silence_stdout()
+        what = e.filename if e.filename is not None else "output"
+        return _fail(f"{what}: {e.strerror or e}", 2)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+
+
+def _silence_stdout() -> None:
+    """Send what Python still wants to flush at exit nowhere, instead of a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _fail(message: str, code: int) -> int:

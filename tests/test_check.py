@@ -239,3 +239,34 @@ def test_sections_of_the_wrong_shape_are_reported(tmp_path):
     messages = [x.format() for x in e.value.findings]
     assert any(":7:9: SCHEMA_TYPE inputs must be a mapping; got a list" in m for m in messages), messages
     assert any(":10:8: SCHEMA_TYPE nodes must be a mapping; got a list" in m for m in messages), messages
+
+
+def _two_versions(policy_copy, second: str) -> list:
+    path, _ = policy_copy()
+    text = path.read_text(encoding="utf-8").replace("version: 1.0.0\n", "version: 1.1.0\n", 1)
+    for old, new in (line.split(" => ") for line in second.splitlines() if line):
+        assert old in text
+        text = text.replace(old, new, 1)
+    (path.parent / "1.1.0.yaml").write_text(text, encoding="utf-8")
+    return check_paths([str(path.parent)])
+
+
+def test_versions_in_effect_on_the_same_days(policy_copy):
+    found = _two_versions(policy_copy, 'effective_from: "2026-01-01" => effective_from: "2026-06-01"')
+    [f] = found
+    assert f.code == "VERSION_OVERLAP" and f.path.endswith("1.1.0.yaml")
+    assert "version 1.0.0 (from 2026-01-01 with no end)" in f.message
+
+
+def test_versions_one_after_the_other_are_clean(policy_copy):
+    path, _ = policy_copy(('effective_from: "2026-01-01"\n', 'effective_from: "2026-01-01"\neffective_until: "2026-05-31"\n'))
+    text = path.read_text(encoding="utf-8").replace("version: 1.0.0\n", "version: 1.1.0\n", 1)
+    text = text.replace('effective_from: "2026-01-01"\neffective_until: "2026-05-31"\n', 'effective_from: "2026-06-01"\n')
+    (path.parent / "1.1.0.yaml").write_text(text, encoding="utf-8")
+    assert check_paths([str(path.parent)]) == []
+
+
+def test_versions_must_share_a_time_zone(policy_copy):
+    found = _two_versions(policy_copy, 'timezone: Asia/Baku => timezone: Europe/Paris\n'
+                                       'effective_from: "2026-01-01" => effective_from: "2026-06-01"')
+    assert "VERSION_TIMEZONE" in codes(found)
