@@ -20,7 +20,7 @@ from .errors import PolicyError
 from .findings import WARNING, Finding, ordered
 from .loader import Document, load_file
 from .model import SEMVER, Policy, build_policy
-from .registry import all_policy_files, display_path
+from .registry import all_policy_files, display_path, expand_paths
 
 _SPACE = re.compile(r"\s+")
 _ENDS = (".", ":", "!", "?")
@@ -33,23 +33,9 @@ def normalize(text: str) -> str:
 
 
 def policy_files(paths: Iterable[str]) -> list[tuple[Path, str]]:
-    """(file, how to show it): the files named, and the ``<version>.yaml`` files
-    under the folders named, shown as the user spelled them.
-
-    ``FileNotFoundError`` for a path that does not exist.
-    """
-    out: list[tuple[Path, str]] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*.yaml")
-                           if SEMVER.match(f.stem) and "tests" not in f.relative_to(p).parts)
-            out.extend((f, str(p / f.relative_to(p))) for f in found)
-        elif p.exists():
-            out.append((p, raw))
-        else:
-            raise FileNotFoundError(f"{raw}: no such file or folder")
-    return out
+    """The files named, and the ``<version>.yaml`` files under the folders named
+    (not those in ``tests`` folders)."""
+    return expand_paths(paths, lambda f, parts: SEMVER.match(f.stem) and "tests" not in parts[1:-1])
 
 
 def check_file(path: Path, display: str | None = None) -> list[Finding]:

@@ -163,38 +163,31 @@ def _cmd_check(args) -> tuple[str, int]:
     return (format_json(findings) if args.format == "json" else format_text(findings)), (1 if counted else 0)
 
 
-def scenario_files(paths: Sequence[str]) -> list[Path]:
+def scenario_files(paths: Sequence[str]) -> list[tuple[Path, str]]:
     """The files named, and the ``*.yaml`` files in ``tests`` folders under the folders named."""
-    from .registry import roots
+    from .registry import display_path, expand_paths, roots
 
     if not paths:
-        return [f for root in roots() if root.is_dir() for f in sorted(root.glob("*/tests/*.yaml")) if f.is_file()]
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            # a folder named like a file is kept, to be reported as unreadable (as check does)
-            out += sorted(f for f in p.rglob("*.yaml") if "tests" in f.relative_to(p.parent).parts[:-1])
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise UsageError(f"{raw}: no such file or folder")
-    return out
+        return [(f, display_path(f)) for root in roots() if root.is_dir()
+                for f in sorted(root.glob("*/tests/*.yaml")) if f.is_file()]
+    try:
+        return expand_paths(paths, lambda f, parts: "tests" in parts[:-1])
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
 
 
 def _cmd_test(args) -> tuple[str, int]:
     from .coverage import Coverage
-    from .registry import display_path
     from .scenarios import run_file
 
     out: list[str] = []
     passed = failed = 0
     coverage = Coverage()
-    for path in scenario_files(args.paths):
+    for path, shown in scenario_files(args.paths):
         try:
-            results, problems = run_file(path, display_path(path), (coverage,))
+            results, problems = run_file(path, shown, (coverage,))
         except OSError as e:
-            raise UsageError(f"{path}: {e.strerror or e}") from None
+            raise UsageError(f"{shown}: {e.strerror or e}") from None
         for f in problems:
             out.append(f.format())
             failed += 1

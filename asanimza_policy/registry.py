@@ -58,6 +58,24 @@ def display_path(path: Path) -> str:
     return str(Path(path).resolve()) if rel.startswith("..") else rel
 
 
+def expand_paths(paths, keep) -> list[tuple[Path, str]]:
+    """(file, how to show it) for each path named: a file as it is, a folder as
+    the ``*.yaml`` paths below it that ``keep(path, relative_parts)`` accepts,
+    shown as the user spelled them.  ``FileNotFoundError`` for a path that does
+    not exist.  A folder named like a file is kept, for the reader to report."""
+    out: list[tuple[Path, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*.yaml") if keep(f, f.relative_to(p.parent).parts))
+            out.extend((f, str(p / f.relative_to(p))) for f in found)
+        elif p.exists():
+            out.append((p, str(raw)))
+        else:
+            raise FileNotFoundError(f"{raw}: no such file or folder")
+    return out
+
+
 def load_policy(path: str | Path, display: str | None = None) -> Policy:
     """Read, check and compile one policy file (once per process per file state)."""
     p = Path(path)
