@@ -58,6 +58,11 @@ class ExprError(Exception):
         self.offset = offset
 
 
+class Unresolved(ExprError):
+    """Reads a name whose own definition is broken; that is reported where the
+    name is declared, so this one needs no finding of its own."""
+
+
 class OutOfRange(Exception):
     """Date arithmetic left the calendar (e.g. 9999-12-31 plus a day)."""
 
@@ -81,6 +86,7 @@ class Type:
 
 
 BOOLEAN, INTEGER, DATE, STRING = Type("boolean"), Type("integer"), Type("date"), Type("string")
+BROKEN = Type("broken")    # the type of a declared name whose definition did not build
 TYPES = {"boolean": BOOLEAN, "integer": INTEGER, "date": DATE, "string": STRING}
 
 
@@ -416,6 +422,8 @@ def typecheck(node: Node, env: Mapping[str, Type]) -> Type:
             close = difflib.get_close_matches(node.name, list(env), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ExprError(f"unknown name {node.name!r}{hint}", node.offset)
+        if env[node.name] is BROKEN:
+            raise Unresolved(f"{node.name!r} is not defined correctly", node.offset)
         return env[node.name]
     if isinstance(node, Not):
         _expect(node.operand, env, BOOLEAN, "not")
@@ -688,9 +696,10 @@ class Expression:
         return self.fn(scope)
 
 
-def build(text: str, env: Mapping[str, Type], want: Type | None = None) -> Expression:
-    """Parse, type-check (optionally against an expected type) and compile."""
-    node = parse(text)
+def build(text: str, env: Mapping[str, Type], want: Type | None = None, node: Node | None = None) -> Expression:
+    """Parse (unless ``node`` is ``text`` already parsed), type-check (optionally
+    against an expected type) and compile."""
+    node = node if node is not None else parse(text)
     t = typecheck(node, env)
     if want is not None and not t.same_kind(want):
         raise ExprError(f"expected a {want} expression, got a {t}", 0)

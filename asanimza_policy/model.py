@@ -36,6 +36,9 @@ FIELD_TYPES = ("date", "string", "integer", "boolean")
 STATUSES = ("complete", "not_covered")
 MATCH_MODES = ("first", "unique")
 MAX_STEPS_PER_OUTCOME = 100
+# derived values read each other at evaluation by nested calls; with expressions
+# at most ex.MAX_DEPTH deep this keeps a walk far below Python's recursion limit
+MAX_DERIVED_DEPTH = 16
 
 
 # -- the model ---------------------------------------------------------------
@@ -342,18 +345,36 @@ class _Builder:
                 out.append(s)
         return tuple(out)
 
-    def expression(self, value, path, env, what: str, want: ex.Type | None = None) -> ex.Expression | None:
+    def parse_expression(self, value, path, what: str) -> tuple[str, ex.Node] | None:
+        """The text and syntax tree of an expression, or None (reported)."""
         if isinstance(value, bool) or isinstance(value, int):
             value = str(value).lower()   # a YAML true / 3 is the same as the expression text
         s = self.text(value, path, what)
         if s is None:
             return None
         try:
-            return ex.build(s, env, want)
+            return s, ex.parse(s)
         except ex.ExprError as e:
-            style = self.doc.styles.get(tuple(path), "")
-            self.err("EXPR", f"{what}: {e.message}", path, offset=None if style in ("|", ">") else e.offset)
+            self._expr_error(e, path, what)
             return None
+
+    def expression(self, value, path, env, what: str, want: ex.Type | None = None,
+                   parsed: tuple[str, ex.Node] | None = None) -> ex.Expression | None:
+        """Parsed (unless ``parsed`` is given), type-checked and compiled, or None (reported)."""
+        parsed = parsed or self.parse_expression(value, path, what)
+        if parsed is None:
+            return None
+        try:
+            return ex.build(parsed[0], env, want, node=parsed[1])
+        except ex.ExprError as e:
+            self._expr_error(e, path, what)
+            return None
+
+    def _expr_error(self, e: ex.ExprError, path, what: str) -> None:
+        if isinstance(e, ex.Unresolved):
+            return      # the broken name is reported where it is declared
+        style = self.doc.styles.get(tuple(path), "")
+        self.err("EXPR", f"{what}: {e.message}", path, offset=None if style in ("|", ">") else e.offset)
 
 
 def _kind(value) -> str:
@@ -524,18 +545,19 @@ def _derived(b: _Builder, raw, inputs, env, assumptions) -> tuple[dict[str, Deri
             continue
         bodies[name] = body
 
-    # names each derived value reads, to order them (and find loops) before type-checking
+    # parse each expression once; the names it reads order the derived values
+    # (and show loops) before type-checking
+    parsed: dict[str, tuple[str, ex.Node] | None] = {}
     reads: dict[str, tuple[str, ...]] = {}
     for name, body in bodies.items():
         if "expr" in body:
-            try:
-                reads[name] = ex.names_of(ex.parse(str(body["expr"])))
-            except ex.ExprError:
-                reads[name] = ()
+            parsed[name] = b.parse_expression(body["expr"], ("derived", name, "expr"), f"derived {name}")
+            reads[name] = ex.names_of(parsed[name][1]) if parsed[name] else ()
         else:
             reads[name] = (body["from"],) if isinstance(body["from"], str) else ()
     order: list[str] = []
     state: dict[str, int] = {}
+    too_deep: list[str] = []     # reported once: every link of a long chain would repeat it
 
     def visit(n: str, trail: list[str]) -> None:
         if state.get(n) == 2:
@@ -544,6 +566,14 @@ def _derived(b: _Builder, raw, inputs, env, assumptions) -> tuple[dict[str, Deri
             loop = trail[trail.index(n):] + [n]
             b.err("DERIVED_CYCLE", f"derived values depend on each other in a loop: {' -> '.join(loop)}",
                   ("derived", n), key=True)
+            return
+        if len(trail) >= MAX_DERIVED_DEPTH:
+            state[n] = 2
+            if too_deep:
+                return
+            too_deep.append(n)
+            b.err("DERIVED_TOO_DEEP", f"derived values read each other more than {MAX_DERIVED_DEPTH} levels deep: "
+                  f"{' -> '.join(trail[:3])} -> ... -> {n}", ("derived", trail[0]), key=True)
             return
         state[n] = 1
         for dep in reads[n]:
@@ -554,6 +584,7 @@ def _derived(b: _Builder, raw, inputs, env, assumptions) -> tuple[dict[str, Deri
 
     for n in bodies:
         visit(n, [])
+        env[n] = ex.BROKEN      # until it builds: what reads it then adds no second finding
 
     for name in order:
         if name not in bodies:
@@ -562,7 +593,9 @@ def _derived(b: _Builder, raw, inputs, env, assumptions) -> tuple[dict[str, Deri
         desc = b.text(body.get("description"), p + ("description",), "description", optional=True) or ""
         cites, assumes = _cited(b, body, p, assumptions)
         if "expr" in body:
-            e = b.expression(body["expr"], p + ("expr",), env, f"derived {name}")
+            if parsed[name] is None:
+                continue
+            e = b.expression(body["expr"], p + ("expr",), env, f"derived {name}", parsed=parsed[name])
             if e is None:
                 continue
             d = Derived(name, desc, e.type, e, None, None, cites, assumes, b.doc.pos(p))

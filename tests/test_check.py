@@ -270,3 +270,40 @@ def test_versions_must_share_a_time_zone(policy_copy):
     found = _two_versions(policy_copy, 'timezone: Asia/Baku => timezone: Europe/Paris\n'
                                        'effective_from: "2026-01-01" => effective_from: "2026-06-01"')
     assert "VERSION_TIMEZONE" in codes(found)
+
+
+def _chained_policy(tmp_path, links: int):
+    derived = "".join(f"  d{i}:\n    expr: d{i - 1} + 1\n" for i in reversed(range(1, links)))
+    f = tmp_path / "chain.yaml"
+    f.write_text("id: chain\nversion: 1.0.0\ntitle: T\neffective_from: '2026-01-01'\ntimezone: UTC\n"
+                 "source: {title: S, path: s.txt}\ninputs:\n  a: {type: integer, question: A?}\n"
+                 f"derived:\n  d0:\n    expr: a\n{derived}actions: {{go: {{description: Go.}}}}\nstart: n\n"
+                 f"nodes:\n  n:\n    kind: decision\n    title: N\n    branches:\n"
+                 f"      - {{when: d{links - 1} > 0, goto: o}}\n    otherwise: o\n"
+                 "  o: {kind: outcome, title: T, status: complete}\n")
+    return f
+
+
+def test_a_long_chain_of_derived_values_is_refused_once_not_a_crash(tmp_path):
+    from asanimza_policy.errors import PolicyError
+    from asanimza_policy.loader import load_file
+    from asanimza_policy.model import build_policy
+    with pytest.raises(PolicyError) as e:
+        build_policy(load_file(_chained_policy(tmp_path, 3000)))   # was RecursionError, at load and at evaluation
+    assert codes(e.value.findings) == ["DERIVED_TOO_DEEP"]
+
+
+def test_a_chain_at_the_limit_evaluates(tmp_path):
+    import asanimza_policy as ap
+    from asanimza_policy.model import MAX_DERIVED_DEPTH
+    policy = ap.load(_chained_policy(tmp_path, MAX_DERIVED_DEPTH))
+    d = ap.evaluate(policy, {"a": 1}, as_of="2026-02-01")
+    assert d.outcome == "o"
+
+
+def test_a_broken_derived_value_is_reported_once_not_where_it_is_read(policy_copy):
+    # online_window_opens is read by a branch and a step; only its own definition is reported
+    path, line = policy_copy(("    expr: add_days(certificate_expires_on, -29)\n",
+                              "    expr: add_days(certificate_expires_on, -29\n"))
+    [f] = check_file(path)
+    assert (f.code, f.line) == ("EXPR", line)
