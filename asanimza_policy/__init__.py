@@ -16,27 +16,15 @@ from .engine import Listener, run
 from .errors import InvalidContext, PolicyError, PolicyNotFound
 from .model import Policy
 from .registry import load_policy as load
-from .registry import policy_ids, resolve, versions
+from .registry import policy_ids, resolve_policy, versions
 
 __version__ = "0.1.0"
 __all__ = ["evaluate", "evaluate_many", "load", "policy_ids", "versions", "Decision", "PlannedStep",
            "Question", "Policy", "Listener", "InvalidContext", "PolicyNotFound", "PolicyError"]
 
 
-def _as_of(value: Any) -> date | None:
-    if value is None:
-        return None
-    return parse_date(value, "as_of")
-
-
 def _policy(policy: str | Policy, as_of: Any, version: str | None) -> tuple[Policy, date]:
-    day = _as_of(as_of)
-    if isinstance(policy, Policy):
-        if version is not None and version != policy.version:
-            raise PolicyNotFound(f"policy {policy.id!r} given as version {policy.version}, not {version!r}")
-        from .registry import today
-        return policy, day or today(policy)
-    return resolve(policy, day, version)
+    return resolve_policy(policy, None if as_of is None else parse_date(as_of, "as_of"), version)
 
 
 def evaluate(policy_id: str | Policy, context: Any, *, as_of: Any = None, version: str | None = None,

@@ -20,7 +20,7 @@ from .errors import PolicyError
 from .findings import WARNING, Finding, ordered
 from .loader import Document, load_file
 from .model import SEMVER, Policy, build_policy
-from .registry import all_policy_files, display_path, expand_paths
+from .registry import all_policy_files, display_path, expand_paths, layout_problems
 
 _SPACE = re.compile(r"\s+")
 _ENDS = (".", ":", "!", "?")
@@ -128,19 +128,9 @@ def _closest(cite: str, lines: list[str]) -> str | None:
 
 
 def layout_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
-    """A file named like a version must sit in its policy's folder and match it."""
-    if not SEMVER.match(path.stem):
-        return []
-    out = []
-    if path.stem != policy.version:
-        pos = doc.pos(("version",))
-        out.append(Finding("LAYOUT", f"file {path.name} declares version {policy.version}; name the file "
-                           f"{policy.version}.yaml", doc.path, pos.line, pos.col))
-    if path.parent.name != policy.id:
-        pos = doc.pos(("id",))
-        out.append(Finding("LAYOUT", f"file is in folder {path.parent.name!r} but declares id {policy.id!r}; "
-                           f"the registry finds it under {policy.id}/", doc.path, pos.line, pos.col))
-    return out
+    """The registry's layout rule, at the position of the key that breaks it."""
+    return [Finding("LAYOUT", message, doc.path, doc.pos((key,)).line, doc.pos((key,)).col)
+            for key, message in layout_problems(policy, path)]
 
 
 def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:

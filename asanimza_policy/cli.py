@@ -124,17 +124,14 @@ def _parse_json(raw: bytes, name: str):
 
 def _load_policy_arg(arg: str, as_of, version):
     """An id through the registry, or a file path."""
-    from .registry import load_policy, resolve, today
+    from .registry import load_policy, resolve_policy
 
     if arg.endswith((".yaml", ".yml")) or os.sep in arg:
         path = Path(arg)
         if not path.is_file():
             raise UsageError(f"{arg}: no such policy file")
-        policy = load_policy(path, arg)
-        if version is not None and version != policy.version:
-            raise PolicyNotFound(f"{arg} is version {policy.version}, not {version}")
-        return policy, as_of or today(policy)
-    return resolve(arg, as_of, version)
+        return resolve_policy(load_policy(path, arg), as_of, version)
+    return resolve_policy(arg, as_of, version)
 
 
 # Each command returns (output, exit code); main() writes the output, so a

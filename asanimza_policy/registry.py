@@ -91,6 +91,21 @@ def load_policy(path: str | Path, display: str | None = None) -> Policy:
     return policy
 
 
+def layout_problems(policy: Policy, path: Path) -> list[tuple[str, str]]:
+    """(key, message) for each way a file named like a version (``1.0.0.yaml``)
+    breaks the layout the registry relies on: ``<id>/<version>.yaml``."""
+    if not SEMVER.match(path.stem):
+        return []
+    out = []
+    if path.stem != policy.version:
+        out.append(("version", f"file {path.name} declares version {policy.version}; name the file "
+                               f"{policy.version}.yaml"))
+    if path.parent.name != policy.id:
+        out.append(("id", f"file is in folder {path.parent.name!r} but declares id {policy.id!r}; "
+                          f"the registry finds it under {policy.id}/"))
+    return out
+
+
 def version_files(policy_id: str) -> list[Path]:
     """The version files of a policy, from the first root that has it."""
     if not isinstance(policy_id, str) or not POLICY_ID.match(policy_id):
@@ -131,10 +146,9 @@ def versions(policy_id: str) -> list[Policy]:
     out = []
     for f in files:
         policy = load_policy(f)
-        if policy.id != policy_id or policy.version != f.stem:
-            raise PolicyError([Finding(
-                "LAYOUT", f"file {policy_id}/{f.name} declares id {policy.id!r} and version "
-                f"{policy.version!r}; the folder and file name must match them", policy.path)])
+        problems = layout_problems(policy, f)
+        if problems:
+            raise PolicyError([Finding("LAYOUT", message, policy.path) for _, message in problems])
         out.append(policy)
     with _lock:
         _versions[policy_id] = out
@@ -143,6 +157,16 @@ def versions(policy_id: str) -> list[Policy]:
 
 def today(policy: Policy) -> date:
     return datetime.now(ZoneInfo(policy.timezone)).date()
+
+
+def resolve_policy(policy: str | Policy, as_of: date | None = None,
+                   version: str | None = None) -> tuple[Policy, date]:
+    """Like :func:`resolve`, for an id or an already loaded policy."""
+    if isinstance(policy, Policy):
+        if version is not None and version != policy.version:
+            raise PolicyNotFound(f"policy {policy.id!r} given as version {policy.version}, not {version!r}")
+        return policy, as_of or today(policy)
+    return resolve(policy, as_of, version)
 
 
 def resolve(policy_id: str, as_of: date | None = None, version: str | None = None) -> tuple[Policy, date]:

@@ -345,3 +345,19 @@ def test_model_is_immutable():
         policy.nodes["x"] = None
     with pytest.raises(AttributeError):
         policy.start = "x"
+
+
+def test_registry_refuses_a_file_whose_name_and_version_disagree(tmp_path, monkeypatch):
+    import shutil
+    shutil.copytree(FIXTURES / "library-card", tmp_path / "library-card")
+    f = tmp_path / "library-card" / "1.1.0.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("version: 1.1.0", "version: 1.2.0"), encoding="utf-8")
+    monkeypatch.setenv("ASANIMZA_POLICY_PATH", str(tmp_path))
+    registry.clear_cache()
+    try:
+        with pytest.raises(ap.PolicyError) as e:
+            ap.evaluate("library-card", {}, as_of=date(2026, 8, 1))
+        [finding] = e.value.findings
+        assert finding.code == "LAYOUT" and "declares version 1.2.0; name the file 1.2.0.yaml" in finding.message
+    finally:
+        registry.clear_cache()
