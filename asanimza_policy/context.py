@@ -6,13 +6,13 @@ impossible dates are errors naming the field, and a ``datetime`` is not a date.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from .errors import InvalidContext
+from .findings import did_you_mean
 from .model import Input, Policy
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -60,8 +60,7 @@ def _check(inp: Input, value: Any, prefix: str) -> Any:
         raise InvalidContext(f"{prefix}{name}: empty string"
                              + (f"; expected one of {', '.join(inp.values)}" if t == "enum" else ""), name)
     if t == "enum" and value not in inp.values:
-        close = difflib.get_close_matches(value, inp.values, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(value, inp.values)
         raise InvalidContext(f"{prefix}{name}: expected one of {', '.join(inp.values)}; got {_show(value)}{hint}",
                              name)
     return value
@@ -79,8 +78,7 @@ def validate(policy: Policy, context: Any, prefix: str = "") -> dict[str, Any]:
             raise InvalidContext(f"{prefix}context keys must be field names (text); got {_show(key)}")
         inp = inputs.get(key)
         if inp is None:
-            close = difflib.get_close_matches(key, list(inputs), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(key, inputs)
             raise InvalidContext(f"{prefix}{key}: not a field of policy {policy.id}{hint}; its fields are "
                                  f"{', '.join(inputs)}", key)
         if value is not None:

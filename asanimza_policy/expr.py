@@ -32,12 +32,13 @@ unknown.  So the engine learns exactly which missing inputs block a decision.
 """
 from __future__ import annotations
 
-import difflib
 import operator
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable, Iterator, Mapping
+
+from .findings import did_you_mean
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -419,9 +420,7 @@ def typecheck(node: Node, env: Mapping[str, Type]) -> Type:
         return BOOLEAN if type(v) is bool else INTEGER if type(v) is int else STRING
     if isinstance(node, Name):
         if node.name not in env:
-            close = difflib.get_close_matches(node.name, list(env), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ExprError(f"unknown name {node.name!r}{hint}", node.offset)
+            raise ExprError(f"unknown name {node.name!r}{did_you_mean(node.name, env)}", node.offset)
         if env[node.name] is BROKEN:
             raise Unresolved(f"{node.name!r} is not defined correctly", node.offset)
         return env[node.name]
@@ -477,8 +476,7 @@ def _check_choice(lit: Node, lt: Type, other: Node, ot: Type) -> None:
     """A string literal compared with an enum must be one of its values."""
     if isinstance(lit, Literal) and type(lit.value) is str and ot.values is not None:
         if lit.value not in ot.values:
-            close = difflib.get_close_matches(lit.value, ot.values, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(lit.value, ot.values)
             what = f"{other.name}'s values" if isinstance(other, Name) else "the possible values"
             raise ExprError(f"{lit.value!r} is not one of {what}: {', '.join(ot.values)}{hint}", lit.offset)
 

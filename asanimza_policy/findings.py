@@ -38,6 +38,22 @@ class Finding:
         return f"{self.path}:{self.line}:{self.col}: {self.code}{tag} {self.message}"
 
 
+def did_you_mean(word, choices) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def kind_of(value) -> str:
+    """What a YAML/JSON value is, in an author's words."""
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
     """Sorted by place, each finding once."""
     seen, out = set(), []

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from . import expr as ex
 from .errors import PolicyError
-from .findings import ERROR, Finding, Position
+from .findings import ERROR, Finding, Position, did_you_mean, kind_of
 from .loader import Document
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?$")
@@ -267,12 +267,12 @@ class _Builder:
     def mapping(self, value, path, what: str, allowed: tuple[str, ...] | None = None,
                 required: tuple[str, ...] = ()) -> dict | None:
         if not isinstance(value, dict):
-            self.err("SCHEMA_TYPE", f"{what} must be a mapping; got {_kind(value)}", path)
+            self.err("SCHEMA_TYPE", f"{what} must be a mapping; got {kind_of(value)}", path)
             return None
         if allowed is not None:
             for k in value:
                 if k not in allowed:
-                    self.err("SCHEMA_UNKNOWN_KEY", f"unknown key {k!r} in {what}{_suggest(k, allowed)}",
+                    self.err("SCHEMA_UNKNOWN_KEY", f"unknown key {k!r} in {what}{did_you_mean(k, allowed)}",
                              path + (k,), key=True)
         for k in required:
             if k not in value:
@@ -283,7 +283,7 @@ class _Builder:
         if value is _MISSING or (optional and value is None):
             return None
         if not isinstance(value, str):
-            self.err("SCHEMA_TYPE", f"{what} must be text; got {_kind(value)}", path)
+            self.err("SCHEMA_TYPE", f"{what} must be text; got {kind_of(value)}", path)
             return None
         if not value.strip():
             self.err("SCHEMA_EMPTY", f"{what} is empty", path)
@@ -302,7 +302,7 @@ class _Builder:
         s = self.text(value, path, what)
         if s is not None and s not in choices:
             self.err("SCHEMA_ENUM", f"{what} must be one of {', '.join(choices)}; got {s!r}"
-                     f"{_suggest(s, choices)}", path)
+                     f"{did_you_mean(s, choices)}", path)
             return None
         return s
 
@@ -336,7 +336,7 @@ class _Builder:
         if value is _MISSING or value is None:
             return ()
         if not isinstance(value, list):
-            self.err("SCHEMA_TYPE", f"{what} must be a list; got {_kind(value)}", path)
+            self.err("SCHEMA_TYPE", f"{what} must be a list; got {kind_of(value)}", path)
             return ()
         out = []
         for i, item in enumerate(value):
@@ -375,19 +375,6 @@ class _Builder:
             return      # the broken name is reported where it is declared
         style = self.doc.styles.get(tuple(path), "")
         self.err("EXPR", f"{what}: {e.message}", path, offset=None if style in ("|", ">") else e.offset)
-
-
-def _kind(value) -> str:
-    if value is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _suggest(word, choices) -> str:
-    import difflib
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 TOP_KEYS = ("id", "version", "title", "description", "effective_from", "effective_until", "timezone",
@@ -437,7 +424,7 @@ def build_policy(doc: Document) -> Policy:
     nodes = _nodes(b, get("nodes", _MISSING), env, actions, documents, assumptions, library)
     start = b.text(get("start", _MISSING), ("start",), "start")
     if start is not None and nodes is not None and start not in nodes:
-        b.err("REF_NODE", f"start node {start!r} does not exist{_suggest(start, nodes)}", ("start",))
+        b.err("REF_NODE", f"start node {start!r} does not exist{did_you_mean(start, nodes)}", ("start",))
     if nodes and start in nodes:
         _check_acyclic(b, nodes, start)
 
@@ -482,7 +469,7 @@ def _cited(b: _Builder, raw: dict, path, assumptions) -> tuple[tuple[str, ...], 
     assumes = b.strings(raw.get("assumes"), path + ("assumes",), "assumes")
     for i, a in enumerate(assumes):
         if a not in assumptions:
-            b.err("REF_ASSUMPTION", f"assumption {a!r} is not declared under assumptions{_suggest(a, assumptions)}",
+            b.err("REF_ASSUMPTION", f"assumption {a!r} is not declared under assumptions{did_you_mean(a, assumptions)}",
                   path + ("assumes", i))
     return cites, assumes
 
@@ -614,7 +601,7 @@ def _map_derived(b, name, body, p, inputs, desc, cites, assumes) -> Derived | No
         return None
     inp = inputs.get(src)
     if inp is None or inp.type != "enum":
-        b.err("REF_INPUT", f"from must name an enum input; {src!r} is not one{_suggest(src, inputs)}",
+        b.err("REF_INPUT", f"from must name an enum input; {src!r} is not one{did_you_mean(src, inputs)}",
               p + ("from",))
         return None
     table = b.mapping(body["map"], p + ("map",), "map")
@@ -634,7 +621,7 @@ def _map_derived(b, name, body, p, inputs, desc, cites, assumes) -> Derived | No
             entry_cites = b.strings(raw.get("cites"), kp + ("cites",), "cites")
             raw, kp = raw.get("value"), kp + ("value",)
         if type(raw) not in (str, int, bool):
-            b.err("SCHEMA_TYPE", f"map values are text, numbers or true/false; got {_kind(raw)}", kp)
+            b.err("SCHEMA_TYPE", f"map values are text, numbers or true/false; got {kind_of(raw)}", kp)
             continue
         kinds.add(type(raw))
         entries[key] = MapEntry(raw, entry_cites)
@@ -683,7 +670,7 @@ def _step(b: _Builder, raw, p, sid, env, actions, assumptions) -> Step | None:
         return None
     action = b.text(raw.get("action", _MISSING), p + ("action",), "action")
     if action is not None and action not in actions:
-        b.err("REF_ACTION", f"action {action!r} is not declared under actions{_suggest(action, actions)}",
+        b.err("REF_ACTION", f"action {action!r} is not declared under actions{did_you_mean(action, actions)}",
               p + ("action",))
         action = None
     text = b.text(raw.get("text", _MISSING), p + ("text",), "step text")
@@ -715,7 +702,7 @@ def _step(b: _Builder, raw, p, sid, env, actions, assumptions) -> Step | None:
             for name in template.names:
                 if name not in env and name not in own:
                     b.err("TEMPLATE", f"step text names {{{name}}}, which is not an input, a derived value "
-                          f"or a field of this step{_suggest(name, list(env) + list(own))}", p + ("text",))
+                          f"or a field of this step{did_you_mean(name, list(env) + list(own))}", p + ("text",))
     if action is None or template is None:
         return None
     return Step(sid, action, template, MappingProxyType(withs), when, cites, assumes, b.doc.pos(p))
@@ -755,7 +742,7 @@ def _nodes(b: _Builder, raw, env, actions, documents, assumptions, library) -> d
             out[nid] = node
     for path, target in targets:
         if target not in raw:
-            b.err("REF_NODE", f"no node {target!r}{_suggest(target, raw)}", path)
+            b.err("REF_NODE", f"no node {target!r}{did_you_mean(target, raw)}", path)
     return out
 
 
@@ -797,7 +784,7 @@ def _outcome(b, body, p, nid, title, desc, cites, assumes, env, actions, documen
     raw_steps = body.get("steps")
     if raw_steps is not None:
         if not isinstance(raw_steps, list):
-            b.err("SCHEMA_TYPE", f"steps must be a list; got {_kind(raw_steps)}", p + ("steps",))
+            b.err("SCHEMA_TYPE", f"steps must be a list; got {kind_of(raw_steps)}", p + ("steps",))
             raw_steps = []
         if len(raw_steps) > MAX_STEPS_PER_OUTCOME:
             b.err("SCHEMA_LIMIT", f"more than {MAX_STEPS_PER_OUTCOME} steps", p + ("steps",))
@@ -807,7 +794,7 @@ def _outcome(b, body, p, nid, title, desc, cites, assumes, env, actions, documen
                 if raw in library:
                     steps.append(library[raw])
                 else:
-                    b.err("REF_STEP", f"no step {raw!r} under steps{_suggest(raw, library)}", sp)
+                    b.err("REF_STEP", f"no step {raw!r} under steps{did_you_mean(raw, library)}", sp)
                 continue
             step = _step(b, raw, sp, f"{nid}#{i + 1}", env, actions, assumptions)
             if step:
@@ -815,7 +802,7 @@ def _outcome(b, body, p, nid, title, desc, cites, assumes, env, actions, documen
     docs = b.strings(body.get("documents"), p + ("documents",), "documents")
     for i, d in enumerate(docs):
         if d not in documents:
-            b.err("REF_DOCUMENT", f"document {d!r} is not declared under documents{_suggest(d, documents)}",
+            b.err("REF_DOCUMENT", f"document {d!r} is not declared under documents{did_you_mean(d, documents)}",
                   p + ("documents", i))
     if status is None:
         return None

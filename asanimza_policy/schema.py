@@ -9,12 +9,10 @@ policy never pays for it.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import json
-from typing import Any
 
-from .findings import Finding
+from .findings import Finding, did_you_mean, kind_of
 from .loader import Document
 from .registry import schema_path
 
@@ -33,13 +31,6 @@ def _where(path) -> str:
     for p in path:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out or "the file"
-
-
-def _kind(v: Any) -> str:
-    if v is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
-            float: "a number"}.get(type(v), type(v).__name__)
 
 
 def _leaf(err):
@@ -66,16 +57,14 @@ def _describe(err) -> tuple[str, tuple, bool]:
         allowed = list(schema.get("properties", {}))
         extra = [k for k in v if k not in allowed]
         key = extra[0] if extra else ""
-        hint = difflib.get_close_matches(str(key), allowed, n=1)
-        more = f" (did you mean {hint[0]!r}?)" if hint else f" (expected {', '.join(allowed)})"
+        more = did_you_mean(key, allowed) or f" (expected {', '.join(allowed)})"
         return f"unknown key {key!r} in {where}{more}", path + (key,), True
     if kw == "required":
         missing = err.validator_value
         key = next((k for k in missing if k not in v), missing[0]) if isinstance(v, dict) else missing[0]
         return f"{where} needs {key!r}", path, False
     if kw == "enum":
-        hint = difflib.get_close_matches(str(v), [str(x) for x in err.validator_value], n=1)
-        more = f" (did you mean {hint[0]!r}?)" if hint else ""
+        more = did_you_mean(v, err.validator_value)
         return (f"{where} must be one of {', '.join(map(str, err.validator_value))}; got {v!r}{more}",
                 path, False)
     if kw == "const":
@@ -83,7 +72,7 @@ def _describe(err) -> tuple[str, tuple, bool]:
     if kw == "type":
         want = err.validator_value
         want = " or ".join(want) if isinstance(want, list) else want
-        return f"{where} must be {want}; got {_kind(v)}", path, False
+        return f"{where} must be {want}; got {kind_of(v)}", path, False
     if kw in ("pattern", "minLength") and isinstance(v, str):
         if not v.strip():
             return f"{where} is empty", path, False
