@@ -45,30 +45,24 @@ class Report:
 
 class Coverage(Listener):
     def __init__(self):
-        self._policies: dict[tuple[str, str], Policy] = {}
-        self._nodes: dict[tuple[str, str], set] = {}
-        self._edges: dict[tuple[str, str], set] = {}
-        self._current: tuple[str, str] | None = None
+        # (policy id, version) -> (policy, nodes walked, edges taken)
+        self._seen: dict[tuple[str, str], tuple[Policy, set, set]] = {}
+        self._nodes: set = set()
+        self._edges: set = set()
 
     def walk_started(self, policy, as_of) -> None:
-        key = (policy.id, policy.version)
-        self._policies.setdefault(key, policy)
-        self._nodes.setdefault(key, set())
-        self._edges.setdefault(key, set())
-        self._current = key
+        _, self._nodes, self._edges = self._seen.setdefault((policy.id, policy.version), (policy, set(), set()))
 
     def node_entered(self, node) -> None:
-        self._nodes[self._current].add(node.id)
+        self._nodes.add(node.id)
 
     def branch_taken(self, node, branch) -> None:
-        index = node.exits.index(branch)
-        self._edges[self._current].add((node.id, index, branch.goto))
+        self._edges.add((node.id, branch.index, branch.goto))
 
     def reports(self) -> list[Report]:
         out = []
-        for key, policy in sorted(self._policies.items()):
-            edges = tuple((n.id, i, b.goto) for n in policy.nodes.values() if isinstance(n, DecisionNode)
-                          for i, b in enumerate(n.exits))
-            out.append(Report(policy.id, policy.version, tuple(policy.nodes), edges,
-                              frozenset(self._nodes[key]), frozenset(self._edges[key])))
+        for (pid, version), (policy, nodes, edges) in sorted(self._seen.items()):
+            every_edge = tuple((n.id, b.index, b.goto) for n in policy.nodes.values() if isinstance(n, DecisionNode)
+                               for b in n.exits)
+            out.append(Report(pid, version, tuple(policy.nodes), every_edge, frozenset(nodes), frozenset(edges)))
         return out
