@@ -530,7 +530,9 @@ def test_context_every_field_accepts_each_valid_value(field):
     """Context: the field table -- each declared value of each field is accepted."""
     values = ENUMS.get(field) or ((True, False) if field in BOOLEANS else ("2026-12-01", date(2026, 12, 1)))
     for v in values:
-        evaluate(dict(ALL_COLUMNS, **{field: v}))
+        decision = evaluate(dict(ALL_COLUMNS, **{field: v}))
+        assert decision.status in {"complete", "needs_input", "not_covered"}
+        assert field not in decision.missing
 
 
 # -- as_of default -----------------------------------------------------------------------------
