@@ -56,6 +56,14 @@ def _parser() -> _Parser:
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--strict", action="store_true", help="warnings count as findings too")
 
+    a = sub.add_parser("ask", help="ask the missing questions one by one, then print the plan")
+    a.add_argument("policy", metavar="POLICY", help="a policy id (or a path to a policy file)")
+    a.add_argument("--context", metavar="FILE", help="YAML or JSON answers known already")
+    a.add_argument("--as-of", type=_date_arg, metavar="DATE", help="evaluation date YYYY-MM-DD "
+                   "(default: today in the policy's time zone)")
+    a.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
+    a.add_argument("--save", metavar="FILE", help="also write the answers to FILE, as a context file")
+
     t = sub.add_parser("test", help="run scenario files (policies/<id>/tests/*.yaml)")
     t.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default: all shipped)")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
@@ -148,6 +156,48 @@ def _cmd_evaluate(args) -> tuple[str, int]:
     return (render(decision, policy) if fmt == "text" else decision.to_json() + "\n"), 0
 
 
+def _cmd_ask(args) -> tuple[str, int]:
+    from .atomic import write_text
+    from .interview import InterviewEnded, as_context_text, interview
+    from .textfmt import render
+
+    if args.context == "-":
+        raise UsageError("--context -: ask reads the answers from standard input; give the known ones in a file")
+    context = _read_context(args.context)
+    policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
+    echo = not sys.stdin.isatty()
+
+    def read(prompt: str) -> str:
+        if not echo:
+            return input(prompt)
+        _emit(prompt)
+        line = sys.stdin.readline()
+        if not line:
+            _emit("\n")
+            raise EOFError
+        line = line.rstrip("\r\n")
+        _emit(line + "\n")          # a transcript that reads like the terminal session
+        return line
+
+    def write(line: str) -> None:
+        _emit(line + "\n")
+
+    try:
+        decision, answers = interview(policy, context, as_of, read, write)
+    except InterviewEnded as e:
+        raise UsageError(str(e)) from None
+    saved = as_context_text(policy, answers)
+    if args.save:
+        try:
+            write_text(args.save, saved)
+        except OSError as e:
+            raise UsageError(f"--save {args.save}: {e.strerror or e}") from None
+    out = ["", render(decision, policy).rstrip("\n"), "",
+           "Your answers as a context file" + (f" (saved to {args.save})" if args.save else "")
+           + f"; reuse them with: {PROG} evaluate {args.policy} --context FILE", saved]
+    return "\n".join(out), 0
+
+
 def _cmd_check(args) -> tuple[str, int]:
     from .check import check_paths
     from .findings import ERROR, format_json, format_text
@@ -207,7 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 0
     try:
         args = _parser().parse_args(argv)
-        text, code = {"evaluate": _cmd_evaluate, "check": _cmd_check, "test": _cmd_test}[args.command](args)
+        text, code = {"evaluate": _cmd_evaluate, "ask": _cmd_ask, "check": _cmd_check,
+                       "test": _cmd_test}[args.command](args)
         _emit(text)
         return code
     except UsageError as e:
