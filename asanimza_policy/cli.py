@@ -64,6 +64,15 @@ def _parser() -> _Parser:
     a.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
     a.add_argument("--save", metavar="FILE", help="also write the answers to FILE, as a context file")
 
+    r = sub.add_parser("render", help="the flowchart of a policy version (DOT, SVG or Mermaid)")
+    r.add_argument("policy", metavar="POLICY", help="a policy id (or a path to a policy file)")
+    r.add_argument("--format", choices=("dot", "svg", "mermaid"), required=True)
+    r.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
+    r.add_argument("--context", metavar="FILE", help="highlight the path walked for this context; - for stdin")
+    r.add_argument("--as-of", type=_date_arg, metavar="DATE", help="date for the version and the walk "
+                   "(default: today in the policy's time zone)")
+    r.add_argument("-o", "--output", metavar="OUT", help="write to this file (default: standard output)")
+
     t = sub.add_parser("test", help="run scenario files (policies/<id>/tests/*.yaml)")
     t.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default: all shipped)")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
@@ -198,6 +207,27 @@ def _cmd_ask(args) -> tuple[str, int]:
     return "\n".join(out), 0
 
 
+def _cmd_render(args) -> tuple[str, int]:
+    from .render import DotMissing, render, walk
+
+    context = _read_context(args.context) if args.context is not None else None
+    policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
+    path = walk(policy, context, as_of) if context is not None else None
+    try:
+        text = render(policy, args.format, path)
+    except DotMissing as e:
+        raise UsageError(f"render --format svg: {e}") from None
+    if args.output:
+        from .atomic import write_text
+
+        try:
+            write_text(args.output, text)
+        except OSError as e:
+            raise UsageError(f"-o {args.output}: {e.strerror or e}") from None
+        return "", 0
+    return text, 0
+
+
 def _cmd_check(args) -> tuple[str, int]:
     from .check import check_paths
     from .findings import ERROR, format_json, format_text
@@ -258,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         text, code = {"evaluate": _cmd_evaluate, "ask": _cmd_ask, "check": _cmd_check,
-                       "test": _cmd_test}[args.command](args)
+                       "test": _cmd_test, "render": _cmd_render}[args.command](args)
         _emit(text)
         return code
     except UsageError as e:

@@ -5,6 +5,7 @@ import textwrap
 
 from .decision import NEEDS_INPUT, NOT_COVERED, Decision
 from .model import Policy
+from .words import name_words, value_words
 
 WIDTH = 88
 
@@ -15,17 +16,11 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
                          break_long_words=False) or [first or indent]
 
 
-def _step_details(fields: dict) -> str:
-    bits = []
-    if fields.get("sms_text") is not None:
-        bits.append(f"SMS \u201c{fields['sms_text']}\u201d to {fields.get('sms_to')}")
-    if "not_before" in fields:
-        bits.append(f"from {fields['not_before']}" if fields["not_before"] else "any time")
-    if "deadline" in fields:
-        bits.append(f"deadline {fields['deadline']}" if fields["deadline"] else "no deadline")
-    if fields.get("until") is not None:
-        bits.append(f"until {fields['until']}")
-    return " \u00b7 ".join(bits)
+def _step_details(fields) -> str:
+    """Every extra field of the step's action, in the action's order: "not before:
+    2026-12-02 \u00b7 deadline: none" (a null date is "none")."""
+    return " \u00b7 ".join(f"{name_words(k)}: {value_words(v) if v is not None else 'none'}"
+                           for k, v in fields.items())
 
 
 def render(decision: Decision, policy: Policy) -> str:
@@ -53,7 +48,7 @@ def render(decision: Decision, policy: Policy) -> str:
         out += ["", "What to do"]
         for i, s in enumerate(decision.steps, 1):
             out += _wrap(s.text, "     ", f"  {i}. ")
-            details = _step_details(s.to_dict())
+            details = _step_details(s.fields)
             if details:
                 out.append(f"     [{details}]")
     if d["documents"]:

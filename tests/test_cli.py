@@ -62,7 +62,7 @@ def test_evaluate_text_for_people(ctx_file, capsys):
     out = capsys.readouterr().out
     assert "Status: complete" in out
     assert "1. Fill out the form on e-taxes.gov.az" in out
-    assert "[SMS \u201cdovlet\u201d to 8500 \u00b7 from 2026-12-02 \u00b7 no deadline]" in out
+    assert "[sms to: 8500 \u00b7 sms text: dovlet \u00b7 not before: 2026-12-02 \u00b7 deadline: none]" in out
     assert "Path: channel \u2192 sms_expiry \u2192 sms_before_expiry_submitted \u2192 sms_two_stage_plan" in out
     assert "last_30_days_include_expiry_day" in out
     assert "https://www.azercell.com/" in out
