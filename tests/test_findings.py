@@ -1,0 +1,204 @@
+"""Every finding code an author can meet, produced by a fixture broken in exactly one way.
+
+``tests/fixtures/broken/base.yaml`` is a small valid policy (a library card, nothing
+to do with the shipped policy); every other policy file there is ``base.yaml`` with one
+mistake, named on its first line. ``CASES`` says what the author is shown for each:
+the code, the line and column, and words of the message. The YAML codes have their
+fixtures in ``tests/fixtures/loader`` (``test_loader.BROKEN``).
+
+A code written in ``asanimza_policy/`` that no case produces fails
+``test_every_code_in_the_source_has_a_fixture``: a new code comes with its fixture.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import asanimza_policy as ap
+from asanimza_policy.check import check_paths
+from asanimza_policy.errors import PolicyError
+from asanimza_policy.scenarios import run_file
+
+from .test_loader import BROKEN as LOADER_CASES
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = Path(__file__).parent / "fixtures" / "broken"
+BASE = BROKEN / "base.yaml"
+
+# What a reader of the base policy answers with no mistake: an adult, in the window.
+ADULT = {"has_fines": False, "card_expires_on": "2026-03-10", "age": 30, "branch": "east"}
+AS_OF = "2026-03-01"
+
+
+@dataclass(frozen=True)
+class Case:
+    fixture: str           # under tests/fixtures/broken/
+    via: str               # check: `check` on the path; load: ap.load; evaluate: ap.evaluate; scenario: `test`
+    code: str
+    at: str                # "line:col" of the finding, 1-based as editors show it
+    says: str              # words of the message
+    reported: str = ""     # the file the finding names, when the fixture is a folder
+    context: dict = field(default_factory=dict)
+    severity: str = "error"
+
+    def __str__(self):
+        return f"{self.code}-{self.fixture}-{self.via}"
+
+
+CASES = [
+    # 2. shape: what `check` shows (the JSON Schema's finding), and the interpreter's own reading (ap.load)
+    Case("empty.yaml", "check", "SCHEMA_EMPTY", "1:1", "the file is empty"),
+    Case("schema_missing_title.yaml", "check", "SCHEMA", "2:1", "needs 'title'"),
+    Case("schema_missing_title.yaml", "load", "SCHEMA_REQUIRED", "2:1", "a policy file needs 'title'"),
+    Case("schema_unknown_key.yaml", "check", "SCHEMA_UNKNOWN_KEY", "85:5", "unknown key 'note'"),
+    Case("schema_type.yaml", "load", "SCHEMA_TYPE", "100:12", "steps must be a list; got text"),
+    Case("schema_enum.yaml", "load", "SCHEMA_ENUM", "83:13", "status must be one of complete, not_covered; got 'unknown'"),
+    Case("schema_name.yaml", "load", "SCHEMA_NAME", "40:32", "field 'text' is reserved for every step"),
+    Case("schema_version.yaml", "load", "SCHEMA_VERSION", "3:10", "must be a semantic version like 1.0.0; got '1.0'"),
+    Case("schema_date.yaml", "check", "SCHEMA_DATE", "5:17", "must be a date YYYY-MM-DD; got '2026-02-30'"),
+    Case("schema_dates.yaml", "check", "SCHEMA_DATES", "6:18", "effective_until 2025-12-31 is before effective_from"),
+    Case("schema_timezone.yaml", "check", "SCHEMA_TIMEZONE", "7:11", "unknown time zone 'Europe/Lisbn'"),
+    Case("schema_duplicate.yaml", "load", "SCHEMA_DUPLICATE", "23:13", "values of 'branch' repeat"),
+    Case("schema_limit.yaml", "load", "SCHEMA_LIMIT", "100:12", "more than 100 steps"),
+    # 3. references and expressions
+    Case("ref_node.yaml", "check", "REF_NODE", "70:15", "no node 'too_erly' (did you mean 'too_early'?)"),
+    Case("ref_step.yaml", "check", "REF_STEP", "101:9", "no step 'bring_cards' under steps (did you mean 'bring_card'?)"),
+    Case("ref_action.yaml", "check", "REF_ACTION", "79:17", "action 'pya' is not declared under actions"),
+    Case("ref_field.yaml", "check", "REF_FIELD", "94:11", "action 'go' has no field 'not_befor'; its fields are not_before"),
+    Case("ref_document.yaml", "check", "REF_DOCUMENT", "102:17", "document 'crad' is not declared"),
+    Case("ref_assumption.yaml", "check", "REF_ASSUMPTION", "89:15", "assumption 'desk_hour' is not declared"),
+    Case("ref_input.yaml", "check", "REF_INPUT", "33:11", "from must name an enum input; 'age' is not one"),
+    Case("ref_value.yaml", "check", "REF_VALUE", "26:7", "label for 'west', which is not a value of 'branch'"),
+    Case("map_incomplete.yaml", "check", "MAP_INCOMPLETE", "35:7", "map of 'desk' has no entry for east"),
+    Case("expr.yaml", "check", "EXPR", "71:21", "cannot compare integer with string"),
+    Case("template.yaml", "check", "TEMPLATE", "80:15", "names {brnach}, which is not an input"),
+    Case("derived_cycle.yaml", "check", "DERIVED_CYCLE", "29:3", "in a loop: days_left -> days_left"),
+    Case("derived_too_deep.yaml", "check", "DERIVED_TOO_DEEP", "29:3", "more than 16 levels deep"),
+    Case("graph_cycle.yaml", "check", "GRAPH_CYCLE", "63:3", "the graph loops: fines -> window -> fines"),
+    # 4. content
+    Case("citation_not_found.yaml", "check", "CITATION_NOT_FOUND", "31:13", "not found word for word in source/rules.txt"),
+    Case("citation_fragment.yaml", "check", "CITATION_FRAGMENT", "67:13", "cite whole sentences", severity="warning"),
+    Case("source_missing.yaml", "check", "SOURCE_MISSING", "10:9", "source text source/rule.txt not found"),
+    Case("layout", "check", "LAYOUT", "3:10", "file 1.0.1.yaml declares version 1.0.0; name the file 1.0.0.yaml",
+         reported="layout/library-card/1.0.1.yaml"),
+    Case("version_overlap", "check", "VERSION_OVERLAP", "5:17", "version 1.1.0 from 2026-06-01 is in effect on the "
+         "same days as version 1.0.0", reported="version_overlap/library-card/1.1.0.yaml"),
+    Case("version_timezone", "check", "VERSION_TIMEZONE", "6:11", "time zone Europe/Madrid differs from Europe/Lisbon",
+         reported="version_timezone/library-card/1.1.0.yaml"),
+    # at evaluation time: a defect of the policy is reported, never answered by guessing
+    Case("node_gap.yaml", "evaluate", "NODE_GAP", "64:5", "node 'window': no branch matches and there is no otherwise",
+         context=ADULT),
+    Case("node_gap_unique.yaml", "evaluate", "NODE_GAP", "56:5", "node 'fines': branches 1 and 2 both match",
+         context={"has_fines": True, "age": 30}),
+    # scenario files
+    Case("scenario_without_as_of.yaml", "scenario", "SCENARIO", "4:5", 'a scenario needs as_of: "YYYY-MM-DD"'),
+]
+
+
+# fixtures whose finding the code does not produce yet
+KNOWN_BUGS = {
+    "derived_too_deep.yaml": "the depth is measured along the order the values are declared in, so a chain "
+                             "written top-down loads (and evaluating it overflows the stack when long)",
+}
+
+
+def params(cases):
+    return [pytest.param(c, id=str(c), marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[c.fixture])]
+                         if c.fixture in KNOWN_BUGS else []) for c in cases]
+
+
+def findings_of(case: Case) -> list:
+    path = BROKEN / case.fixture
+    if case.via == "check":
+        return check_paths([str(path)])
+    if case.via == "scenario":
+        results, findings = run_file(path)
+        assert results == []
+        return findings
+    if case.via == "evaluate":
+        policy = ap.load(path)      # loads: the defect shows only when a context reaches it
+        with pytest.raises(PolicyError) as e:
+            ap.evaluate(policy, case.context, as_of=AS_OF)
+    else:
+        with pytest.raises(PolicyError) as e:
+            ap.load(path)
+    return list(e.value.findings)
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_fixture_reports_its_one_finding(case):
+    [f] = findings_of(case)
+    assert (f.code, f"{f.line}:{f.col}", f.severity) == (case.code, case.at, case.severity)
+    assert case.says in f.message
+    assert Path(f.path).resolve() == BROKEN / (case.reported or case.fixture)
+
+
+@pytest.mark.parametrize("case", params(c for c in CASES if c.via == "load"))
+def test_check_reports_the_same_place_once(case):
+    """Where the interpreter's reading has its own code, `check` tells the author once, at the same place."""
+    [f] = check_paths([str(BROKEN / case.fixture)])
+    assert f"{f.line}:{f.col}" == case.at
+
+
+def test_base_is_valid_and_answers():
+    assert check_paths([str(BASE)]) == []
+    d = ap.evaluate(ap.load(BASE), ADULT, as_of=AS_OF)
+    assert (d.outcome, [s.text for s in d.steps]) == ("adult", ["Bring your card to the desk on the ground floor."])
+
+
+def test_every_fixture_has_a_case():
+    fixtures = {p.name for p in BROKEN.iterdir() if p.name not in ("base.yaml", "source")}
+    assert fixtures == {c.fixture for c in CASES}
+
+
+def test_every_policy_fixture_says_how_it_is_broken():
+    for p in BROKEN.rglob("*.yaml"):
+        if p != BASE and "scenario" not in p.name:
+            assert p.read_text(encoding="utf-8").startswith("# base.yaml broken in one way: "), p
+
+
+# -- the codes in the source ------------------------------------------------------------
+
+CODE = re.compile(r"^[A-Z]{3,}(?:_[A-Z0-9]+)*$")
+NOT_CODES = {"ASANIMZA_POLICY_PATH"}   # an environment variable's name
+
+
+def codes_in_source() -> set[str]:
+    """Capitalised words the package passes to a call (``Finding(code, ...)``, ``err(code, ...)``)
+    or assigns to a ``code``: the finding codes."""
+    found = set()
+    for py in (ROOT / "asanimza_policy").rglob("*.py"):
+        for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+            values: list = []
+            if isinstance(node, ast.Call):
+                values = node.args + [k.value for k in node.keywords if k.arg == "code"]
+            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.endswith("code")
+                                                       for t in node.targets):
+                values = [node.value]
+            for v in values:
+                for c in ast.walk(v) if isinstance(v, ast.IfExp) else [v]:
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str) and CODE.match(c.value):
+                        found.add(c.value)
+    return found - NOT_CODES
+
+
+def test_codes_are_found_in_the_source():
+    # the reader above must see codes however they are passed, or the next test proves nothing
+    codes = codes_in_source()
+    assert {"REF_STEP", "SCHEMA", "NODE_GAP", "YAML_ALIAS", "SCENARIO", "LAYOUT"} <= codes
+    assert len(codes) >= 40
+
+
+def test_every_code_in_the_source_has_a_fixture():
+    covered = {c.code for c in CASES} | {code for code, _, _ in LOADER_CASES.values()}
+    missing = codes_in_source() - covered
+    assert not missing, f"codes no fixture produces (add a fixture and a Case): {sorted(missing)}"
+
+
+def test_every_code_is_documented():
+    documented = set(re.findall(r"`([A-Z]{3,}(?:_[A-Z0-9]+)*)`", (ROOT / "docs" / "checks.md").read_text()))
+    assert codes_in_source() - documented == set()
