@@ -47,5 +47,9 @@ def evaluate_many(policy_id: str | Policy, contexts: Iterable[Any], *, as_of: An
 
     def decisions() -> Iterator[Decision]:
         for i, context in enumerate(contexts):
-            yield run(policy, context, day, (), f"contexts[{i}]: ")
+            try:
+                decision = run(policy, context, day)
+            except InvalidContext as e:
+                raise InvalidContext(f"contexts[{i}]: {e}", e.field) from None
+            yield decision
     return decisions()

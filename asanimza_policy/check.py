@@ -19,7 +19,8 @@ from typing import Iterable
 from .errors import PolicyError
 from .findings import WARNING, Finding, ordered
 from .loader import Document, load_file
-from .model import SEMVER, Policy, build_policy
+from .build import build_policy
+from .model import SEMVER, Policy
 from .registry import all_policy_files, display_path, expand_paths, layout_problems
 
 _SPACE = re.compile(r"\s+")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .engine import Listener
-from .model import Decision as DecisionNode
 from .model import Policy
 
 
@@ -62,7 +61,7 @@ class Coverage(Listener):
     def reports(self) -> list[Report]:
         out = []
         for (pid, version), (policy, nodes, edges) in sorted(self._seen.items()):
-            every_edge = tuple((n.id, b.index, b.goto) for n in policy.nodes.values() if isinstance(n, DecisionNode)
+            every_edge = tuple((n.id, b.index, b.goto) for n in policy.nodes.values()
                                for b in n.exits)
             out.append(Report(pid, version, tuple(policy.nodes), every_edge, frozenset(nodes), frozenset(edges)))
         return out

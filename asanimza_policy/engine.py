@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from datetime import date
 from types import MappingProxyType
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .context import validate
 from .decision import COMPLETE, NEEDS_INPUT, Decision, PlannedStep, Question
 from .errors import InvalidContext, PolicyError
 from .expr import AS_OF, OutOfRange, Unknown, _merge
 from .findings import Finding
-from .model import Derived, MapEntry, Outcome, Policy, Step
-from .model import Decision as DecisionNode
+from .model import DecisionNode, Derived, GraphNode, MapEntry, OutcomeNode, Policy, Step
 
 
 class Listener:
@@ -31,9 +30,9 @@ class Listener:
     def node_entered(self, node) -> None: ...
     def branch_taken(self, node, branch) -> None: ...
     def value_derived(self, derived: Derived, entry: MapEntry | None) -> None: ...
-    def step_planned(self, outcome: Outcome, step: Step) -> None: ...
+    def step_planned(self, outcome: OutcomeNode, step: Step) -> None: ...
     def input_missing(self, node, names: tuple[str, ...]) -> None: ...
-    def outcome_reached(self, node: Outcome) -> None: ...
+    def outcome_reached(self, node: OutcomeNode) -> None: ...
 
 
 class _Recorder(Listener):
@@ -111,7 +110,7 @@ def _fmt(v: Any) -> str:
 
 
 def _gap(policy: Policy, node, message: str) -> PolicyError:
-    return PolicyError([Finding("NODE_GAP", message, policy.path, node.pos.line, node.pos.col)])
+    return PolicyError([Finding.at("NODE_GAP", message, policy.path, node.pos)])
 
 
 def _choose(policy: Policy, node: DecisionNode, scope: _Scope):
@@ -148,7 +147,7 @@ def _choose(policy: Policy, node: DecisionNode, scope: _Scope):
     return node.otherwise, None
 
 
-def _plan(policy: Policy, node: Outcome, scope: _Scope):
+def _plan(policy: Policy, node: OutcomeNode, scope: _Scope):
     planned: list[PlannedStep] = []
     used: list[Step] = []
     unknown = None
@@ -199,10 +198,52 @@ def _inputs_behind(policy: Policy, names: Iterable[str]) -> list[str]:
     return out
 
 
-def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener] = (),
-        prefix: str = "") -> Decision:
-    """Walk ``policy`` for ``context`` on ``as_of``; ``prefix`` starts error messages."""
-    values = validate(policy, context, prefix)
+class _End:
+    """What an outcome hands back to the walk: the steps planned for the person."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, steps: tuple[PlannedStep, ...]):
+        self.steps = steps
+
+
+def _at_decision(policy: Policy, node: DecisionNode, scope: _Scope, ls) -> str | Unknown:
+    """The id of the next node, or the Unknown that blocks the choice."""
+    branch, unknown = _choose(policy, node, scope)
+    if unknown is not None:
+        return unknown
+    if branch is None:
+        raise _gap(policy, node, f"node {node.id!r}: no branch matches and there is no otherwise")
+    for listener in ls:
+        listener.branch_taken(node, branch)
+    return branch.goto
+
+
+def _at_outcome(policy: Policy, node: OutcomeNode, scope: _Scope, ls) -> _End | Unknown:
+    """The planned steps, or the Unknown that blocks one of them."""
+    planned, used, unknown = _plan(policy, node, scope)
+    if unknown is not None:
+        return unknown
+    for step in used:
+        for listener in ls:
+            listener.step_planned(node, step)
+    for listener in ls:
+        listener.outcome_reached(node)
+    return _End(tuple(planned))
+
+
+# What the walk does at each kind of node: returns the next node's id, an
+# Unknown (the decision needs input) or an _End (the decision is complete).
+# A kind missing here is an error of the program, never taken for an outcome.
+NODE_HANDLERS: dict[str, Callable[..., str | Unknown | _End]] = {
+    "decision": _at_decision,
+    "outcome": _at_outcome,
+}
+
+
+def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener] = ()) -> Decision:
+    """Walk ``policy`` for ``context`` on ``as_of``."""
+    values = validate(policy, context)
     values[AS_OF] = as_of
     recorder = _Recorder(policy)
     ls = (recorder, *listeners)
@@ -215,37 +256,32 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
         for _ in range(len(nodes)):
             for listener in ls:
                 listener.node_entered(node)
-            if isinstance(node, DecisionNode):
-                branch, unknown = _choose(policy, node, scope)
-                if unknown is not None:
-                    return _needs_input(policy, as_of, recorder, ls, node, unknown)
-                if branch is None:
-                    raise _gap(policy, node, f"node {node.id!r}: no branch matches and there is no otherwise")
-                for listener in ls:
-                    listener.branch_taken(node, branch)
-                node = nodes[branch.goto]
-                continue
-            planned, used, unknown = _plan(policy, node, scope)
-            if unknown is not None:
-                return _needs_input(policy, as_of, recorder, ls, node, unknown)
-            for step in used:
-                for listener in ls:
-                    listener.step_planned(node, step)
-            for listener in ls:
-                listener.outcome_reached(node)
-            return Decision(
-                policy=policy.id, version=policy.version, as_of=as_of, status=node.status,
-                outcome=node.id, missing=(), steps=tuple(planned), documents=node.documents,
-                trace=tuple(recorder.trace), citations=tuple(recorder.citations),
-                assumptions=tuple((a, policy.assumptions[a].text) for a in recorder.assumptions),
-                title=node.title)
+            handler = NODE_HANDLERS.get(node.kind)
+            if handler is None:
+                raise TypeError(f"the walk has no rule for node kind {node.kind!r} (node {node.id!r})")
+            result = handler(policy, node, scope, ls)
+            if type(result) is str:
+                node = nodes[result]
+            elif type(result) is Unknown:
+                return _needs_input(policy, as_of, recorder, ls, node, result)
+            else:
+                return _decision(policy, as_of, recorder, node.status, outcome=node.id, missing=(), steps=result.steps,
+                                 documents=node.documents, title=node.title)
     except OutOfRange as e:
         field = _blame(policy, values, e.names)
-        raise InvalidContext(f"{prefix}{field}: {e}", field) from None
+        raise InvalidContext(f"{field}: {e}", field) from None
     raise _gap(policy, node, "the walk did not reach an outcome")  # pragma: no cover - graphs are acyclic
 
 
-def _needs_input(policy, as_of, recorder, ls, node, unknown: Unknown) -> Decision:
+def _decision(policy: Policy, as_of: date, recorder: _Recorder, status: str, **what) -> Decision:
+    """The result of a walk, with what the recorder collected on the way."""
+    return Decision(
+        policy=policy.id, version=policy.version, as_of=as_of, status=status,
+        trace=tuple(recorder.trace), citations=tuple(recorder.citations),
+        assumptions=tuple((a, policy.assumptions[a].text) for a in recorder.assumptions), **what)
+
+
+def _needs_input(policy, as_of, recorder, ls, node: GraphNode, unknown: Unknown) -> Decision:
     # the node's missing fields, in the order the policy declares its inputs: the
     # author decides which question comes first by ordering `inputs`
     rank = {name: i for i, name in enumerate(policy.inputs)}
@@ -256,12 +292,8 @@ def _needs_input(policy, as_of, recorder, ls, node, unknown: Unknown) -> Decisio
         Question(n, policy.inputs[n].question, policy.inputs[n].type, policy.inputs[n].values,
                  dict(policy.inputs[n].labels))
         for n in missing)
-    return Decision(
-        policy=policy.id, version=policy.version, as_of=as_of, status=NEEDS_INPUT, outcome=None,
-        missing=missing, steps=(), documents=(), trace=tuple(recorder.trace),
-        citations=tuple(recorder.citations),
-        assumptions=tuple((a, policy.assumptions[a].text) for a in recorder.assumptions),
-        title=None, questions=questions)
+    return _decision(policy, as_of, recorder, NEEDS_INPUT, outcome=None, missing=missing, steps=(), documents=(),
+                     title=None, questions=questions)
 
 
 __all__ = ["Listener", "run", "COMPLETE", "NEEDS_INPUT"]

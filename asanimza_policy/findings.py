@@ -29,6 +29,11 @@ class Finding:
     col: int = 1
     severity: str = ERROR
 
+    @classmethod
+    def at(cls, code: str, message: str, path: str, pos: Position, severity: str = ERROR) -> "Finding":
+        """A finding at ``pos`` (a :class:`Position`) of the file shown as ``path``."""
+        return cls(code, message, path, pos.line, pos.col, severity)
+
     @property
     def sort_key(self):
         return (self.path, self.line, self.col, self.code, self.message)

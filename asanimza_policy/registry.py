@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from .errors import PolicyError, PolicyNotFound
 from .findings import Finding
 from .loader import load_file
-from .model import POLICY_ID, SEMVER, Policy, build_policy, semver_key
+from .build import build_policy
+from .model import POLICY_ID, SEMVER, Policy, semver_key
 
 _PACKAGE = Path(__file__).resolve().parent
 _lock = threading.Lock()

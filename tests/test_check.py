@@ -232,7 +232,7 @@ def test_sections_of_the_wrong_shape_are_reported(tmp_path):
     f.write_text("id: x\nversion: 1.0.0\ntitle: T\neffective_from: '2026-01-01'\ntimezone: UTC\n"
                  "source: {title: S, path: s.txt}\ninputs: [a, b]\nactions: {}\nstart: a\nnodes: [a]\n")
     from asanimza_policy.loader import load_file
-    from asanimza_policy.model import build_policy
+    from asanimza_policy.build import build_policy
     from asanimza_policy.errors import PolicyError
     with pytest.raises(PolicyError) as e:
         build_policy(load_file(f))
@@ -287,7 +287,7 @@ def _chained_policy(tmp_path, links: int):
 def test_a_long_chain_of_derived_values_is_refused_once_not_a_crash(tmp_path):
     from asanimza_policy.errors import PolicyError
     from asanimza_policy.loader import load_file
-    from asanimza_policy.model import build_policy
+    from asanimza_policy.build import build_policy
     with pytest.raises(PolicyError) as e:
         build_policy(load_file(_chained_policy(tmp_path, 3000)))   # was RecursionError, at load and at evaluation
     assert codes(e.value.findings) == ["DERIVED_TOO_DEEP"]
@@ -295,7 +295,7 @@ def test_a_long_chain_of_derived_values_is_refused_once_not_a_crash(tmp_path):
 
 def test_a_chain_at_the_limit_evaluates(tmp_path):
     import asanimza_policy as ap
-    from asanimza_policy.model import MAX_DERIVED_DEPTH
+    from asanimza_policy.build import MAX_DERIVED_DEPTH
     policy = ap.load(_chained_policy(tmp_path, MAX_DERIVED_DEPTH))
     d = ap.evaluate(policy, {"a": 1}, as_of="2026-02-01")
     assert d.outcome == "o"

@@ -361,3 +361,21 @@ def test_registry_refuses_a_file_whose_name_and_version_disagree(tmp_path, monke
         assert finding.code == "LAYOUT" and "declares version 1.2.0; name the file 1.2.0.yaml" in finding.message
     finally:
         registry.clear_cache()
+
+
+def test_a_node_kind_the_walk_does_not_know_is_an_error_not_an_outcome():
+    import dataclasses
+    from types import MappingProxyType
+
+    @dataclasses.dataclass(frozen=True)
+    class Pause:                       # a kind the builder might learn before the walk does
+        id: str
+        title: str = "pause"
+        cites: tuple = ()
+        assumes: tuple = ()
+        kind = "pause"
+
+    policy = ap.load(POLICY_FILE)
+    odd = dataclasses.replace(policy, nodes=MappingProxyType({**policy.nodes, policy.start: Pause(policy.start)}))
+    with pytest.raises(TypeError, match="no rule for node kind 'pause'"):
+        ap.evaluate(odd, {}, as_of=AS_OF)

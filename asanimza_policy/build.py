@@ -1,0 +1,692 @@
+"""Building the model: a loaded document -> a frozen :class:`~asanimza_policy.model.Policy`.
+
+``build_policy`` reads a :class:`~asanimza_policy.loader.Document` strictly:
+every key it does not know, every value of the wrong shape, every reference to
+a node, step, action, document or assumption that does not exist and every
+expression that does not parse or type-check becomes a finding at the
+position of the offending YAML node.  It never raises on bad data; it collects,
+and raises :class:`~asanimza_policy.errors.PolicyError` once at the end.
+
+The JSON Schema (``schema/policy.schema.json``) describes the same format for
+editors and for ``check``; this builder is what the interpreter trusts, so a
+policy that was never run through ``check`` still cannot be half-read.
+
+Node kinds are read through one table, :data:`NODE_KINDS` (the keys a kind
+allows and requires, and the method that builds it); see docs/extending.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from . import expr as ex
+from .dates import parse_iso_date
+from .errors import PolicyError
+from .findings import ERROR, Finding, Position, did_you_mean, kind_of
+from .loader import Document
+from .model import (POLICY_ID, SEMVER, Action, Assumption, Branch, DecisionNode, Derived, GraphNode, Input,
+                    MapEntry, OutcomeNode, Policy, Source, Step, Template)
+
+IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+
+INPUT_TYPES = ("boolean", "enum", "date", "integer", "string")
+FIELD_TYPES = ("date", "string", "integer", "boolean")
+STATUSES = ("complete", "not_covered")
+MATCH_MODES = ("first", "unique")
+MAX_STEPS_PER_OUTCOME = 100
+# derived values read each other at evaluation by nested calls; with expressions
+# at most ex.MAX_DEPTH deep this keeps a walk far below Python's recursion limit
+MAX_DERIVED_DEPTH = 16
+
+TOP_KEYS = ("id", "version", "title", "description", "effective_from", "effective_until", "timezone",
+            "source", "inputs", "derived", "actions", "documents", "assumptions", "steps", "start", "nodes")
+TOP_REQUIRED = ("id", "version", "title", "effective_from", "timezone", "source", "inputs", "actions",
+                "start", "nodes")
+STEP_KEYS = ("action", "text", "with", "when", "cites", "assumes")
+NODE_COMMON = ("kind", "title", "description", "cites", "assumes")
+
+_MISSING = object()
+
+
+def parse_template(text: str) -> Template:
+    parts: list[tuple[str, str]] = []
+    i = 0
+    buf = []
+    while i < len(text):
+        two = text[i:i + 2]
+        if two in ("{{", "}}"):
+            buf.append(two[0])
+            i += 2
+            continue
+        if text[i] == "{":
+            end = text.find("}", i)
+            if end < 0:
+                raise ex.ExprError("'{' without a closing '}' (write {{ for a brace)", i)
+            name = text[i + 1:end].strip()
+            if not IDENT.match(name) and name != ex.AS_OF:
+                raise ex.ExprError(f"placeholder {{{name}}} must be a name", i)
+            if buf:
+                parts.append(("text", "".join(buf)))
+                buf = []
+            parts.append(("name", name))
+            i = end + 1
+            continue
+        if text[i] == "}":
+            raise ex.ExprError("'}' without an opening '{' (write }} for a brace)", i)
+        buf.append(text[i])
+        i += 1
+    if buf:
+        parts.append(("text", "".join(buf)))
+    return Template(text, tuple(parts))
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    """How the builder reads one kind of node: the keys it allows beyond the
+    common ones, the keys it requires, and the builder method that makes it
+    (``method(builder, nid, body, path, common) -> node | None``, where
+    ``common`` holds title, description, cites and assumes)."""
+    keys: tuple[str, ...]
+    required: tuple[str, ...]
+    build: Callable[..., GraphNode | None]
+
+
+class PolicyBuilder:
+    """The state of one build: the document, the findings so far and what the
+    sections read earlier declare (names and types, actions, documents, ...)."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.findings: list[Finding] = []
+        self.env: dict[str, ex.Type] = {}
+        self.inputs: dict[str, Input] = {}
+        self.assumptions: dict[str, Assumption] = {}
+        self.actions: dict[str, Action] = {}
+        self.documents: dict[str, str] = {}
+        self.library: dict[str, Step] = {}
+        self.targets: list[tuple[tuple, str]] = []     # (path of a goto, node it names)
+
+    # -- reporting -----------------------------------------------------------
+
+    def err(self, code: str, message: str, path=(), *, key: bool = False, offset: int | None = None,
+            severity: str = ERROR) -> None:
+        pos = self.doc.key_pos(path) if key else self.doc.pos(path)
+        if offset is not None:
+            pos = Position(pos.line, pos.col + self.doc.text_offset(path) + offset)
+        self.findings.append(Finding(code, message, self.doc.path, pos.line, pos.col, severity))
+
+    # -- shape readers: each returns None (and reports) when the value is unusable
+
+    def mapping(self, value, path, what: str, allowed: tuple[str, ...] | None = None,
+                required: tuple[str, ...] = ()) -> dict | None:
+        if not isinstance(value, dict):
+            self.err("SCHEMA_TYPE", f"{what} must be a mapping; got {kind_of(value)}", path)
+            return None
+        if allowed is not None:
+            for k in value:
+                if k not in allowed:
+                    self.err("SCHEMA_UNKNOWN_KEY", f"unknown key {k!r} in {what}{did_you_mean(k, allowed)}",
+                             path + (k,), key=True)
+        for k in required:
+            if k not in value:
+                self.err("SCHEMA_REQUIRED", f"{what} needs {k!r}", path)
+        return value
+
+    def text(self, value, path, what: str, *, optional: bool = False) -> str | None:
+        if value is _MISSING or (optional and value is None):
+            return None
+        if not isinstance(value, str):
+            self.err("SCHEMA_TYPE", f"{what} must be text; got {kind_of(value)}", path)
+            return None
+        if not value.strip():
+            self.err("SCHEMA_EMPTY", f"{what} is empty", path)
+            return None
+        return value
+
+    def ident(self, value, path, what: str, pattern=IDENT) -> str | None:
+        s = self.text(value, path, what)
+        if s is not None and not pattern.match(s):
+            self.err("SCHEMA_NAME", f"{what} {s!r} must be lowercase letters, digits and "
+                     f"{'-' if pattern is POLICY_ID else '_'}, starting with a letter", path)
+            return None
+        return s
+
+    def enum(self, value, path, what: str, choices: tuple[str, ...]) -> str | None:
+        s = self.text(value, path, what)
+        if s is not None and s not in choices:
+            self.err("SCHEMA_ENUM", f"{what} must be one of {', '.join(choices)}; got {s!r}"
+                     f"{did_you_mean(s, choices)}", path)
+            return None
+        return s
+
+    def day(self, value, path, what: str, optional: bool = False) -> date | None:
+        s = self.text(value, path, what, optional=optional)
+        if s is None:
+            return None
+        try:
+            return parse_iso_date(s)
+        except ValueError:
+            self.err("SCHEMA_DATE", f"{what} must be a date YYYY-MM-DD; got {s!r}", path)
+            return None
+
+    def section(self, raw, key: str, noun: str, keys: tuple[str, ...] | None = None, required: tuple[str, ...] = ()):
+        """(name, body, path) of each well-formed entry of the top-level mapping ``key``;
+        with ``keys``, each body must be a mapping of those keys."""
+        if raw is None or raw is _MISSING or self.mapping(raw, (key,), key) is None:
+            return
+        article = "an" if noun[0] in "aeiou" else "a"
+        for name, body in raw.items():
+            p = (key, name)
+            if self.ident(name, p, f"{article} {noun} name") is None:
+                continue
+            if keys is not None and self.mapping(body, p, f"{noun} {name!r}", keys, required) is None:
+                continue
+            yield name, body, p
+
+    def strings(self, value, path, what: str) -> tuple[str, ...]:
+        if value is _MISSING or value is None:
+            return ()
+        if not isinstance(value, list):
+            self.err("SCHEMA_TYPE", f"{what} must be a list; got {kind_of(value)}", path)
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            s = self.text(item, path + (i,), f"{what} item")
+            if s is not None:
+                out.append(s)
+        return tuple(out)
+
+    def cited(self, raw: dict, path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(cites, assumes) of an entry; each assumption must be declared."""
+        cites = self.strings(raw.get("cites"), path + ("cites",), "cites")
+        assumes = self.strings(raw.get("assumes"), path + ("assumes",), "assumes")
+        for i, a in enumerate(assumes):
+            if a not in self.assumptions:
+                self.err("REF_ASSUMPTION", f"assumption {a!r} is not declared under assumptions"
+                         f"{did_you_mean(a, self.assumptions)}", path + ("assumes", i))
+        return cites, assumes
+
+    # -- expressions ---------------------------------------------------------
+
+    def parse_expression(self, value, path, what: str) -> tuple[str, ex.Node] | None:
+        """The text and syntax tree of an expression, or None (reported)."""
+        if isinstance(value, bool) or isinstance(value, int):
+            value = str(value).lower()   # a YAML true / 3 is the same as the expression text
+        s = self.text(value, path, what)
+        if s is None:
+            return None
+        try:
+            return s, ex.parse(s)
+        except ex.ExprError as e:
+            self._expr_error(e, path, what)
+            return None
+
+    def expression(self, value, path, what: str, want: ex.Type | None = None,
+                   parsed: tuple[str, ex.Node] | None = None) -> ex.Expression | None:
+        """Parsed (unless ``parsed`` is given), type-checked against the names
+        declared so far, and compiled; or None (reported)."""
+        parsed = parsed or self.parse_expression(value, path, what)
+        if parsed is None:
+            return None
+        try:
+            return ex.build(parsed[0], self.env, want, node=parsed[1])
+        except ex.ExprError as e:
+            self._expr_error(e, path, what)
+            return None
+
+    def _expr_error(self, e: ex.ExprError, path, what: str) -> None:
+        if isinstance(e, ex.Unresolved):
+            return      # the broken name is reported where it is declared
+        style = self.doc.styles.get(tuple(path), "")
+        self.err("EXPR", f"{what}: {e.message}", path, offset=None if style in ("|", ">") else e.offset)
+
+    # -- the document --------------------------------------------------------
+
+    def build(self) -> Policy:
+        doc = self.doc
+        top = self.mapping(doc.data, (), "a policy file", TOP_KEYS, TOP_REQUIRED) if doc.data is not None else None
+        if doc.data is None:
+            self.err("SCHEMA_EMPTY", "the file is empty; a policy file is a mapping with id, version, nodes, ...")
+        if top is None:
+            raise PolicyError(self.findings)
+        get = top.get
+
+        pid = self.ident(get("id", _MISSING), ("id",), "id", POLICY_ID)
+        version = self.text(get("version", _MISSING), ("version",), "version")
+        if version is not None and not SEMVER.match(version):
+            self.err("SCHEMA_VERSION", f"version must be a semantic version like 1.0.0; got {version!r}",
+                     ("version",))
+        title = self.text(get("title", _MISSING), ("title",), "title")
+        description = self.text(get("description"), ("description",), "description", optional=True) or ""
+        eff_from = self.day(get("effective_from", _MISSING), ("effective_from",), "effective_from")
+        eff_until = self.day(get("effective_until"), ("effective_until",), "effective_until", optional=True)
+        if eff_from and eff_until and eff_until < eff_from:
+            self.err("SCHEMA_DATES", f"effective_until {eff_until} is before effective_from {eff_from}",
+                     ("effective_until",))
+        tz = self.text(get("timezone", _MISSING), ("timezone",), "timezone")
+        if tz is not None and not _valid_timezone(tz):
+            self.err("SCHEMA_TIMEZONE", f"unknown time zone {tz!r} (an IANA name such as Asia/Baku)",
+                     ("timezone",))
+        source = self._source(get("source", _MISSING))
+
+        self.assumptions = self._assumptions(get("assumptions"))
+        self.inputs = self._inputs(get("inputs", _MISSING))
+        self.env = {n: i.expr_type for n, i in self.inputs.items()}
+        self.env[ex.AS_OF] = ex.DATE
+        derived, order = self._derived(get("derived"))
+        self.actions = self._actions(get("actions", _MISSING))
+        self.documents = self._documents(get("documents"))
+        for sid, raw, p in self.section(get("steps"), "steps", "step"):
+            step = self._step(raw, p, sid)
+            if step:
+                self.library[sid] = step
+        nodes = self._nodes(get("nodes", _MISSING))
+        start = self.text(get("start", _MISSING), ("start",), "start")
+        if start is not None and nodes is not None and start not in nodes:
+            self.err("REF_NODE", f"start node {start!r} does not exist{did_you_mean(start, nodes)}", ("start",))
+        if nodes and start in nodes:
+            self._check_acyclic(nodes, start)
+
+        if any(f.severity == ERROR for f in self.findings):
+            raise PolicyError(self.findings)
+        return Policy(
+            id=pid, version=version, title=title, description=description,
+            effective_from=eff_from, effective_until=eff_until, timezone=tz, source=source,
+            inputs=MappingProxyType(self.inputs), derived=MappingProxyType(derived),
+            actions=MappingProxyType(self.actions), documents=MappingProxyType(self.documents),
+            assumptions=MappingProxyType(self.assumptions), steps=MappingProxyType(self.library), start=start,
+            nodes=MappingProxyType(nodes), path=doc.path, sha256=_digest(doc), derived_order=order)
+
+    def _source(self, raw) -> Source | None:
+        p = ("source",)
+        if raw is _MISSING or self.mapping(raw, p, "source", ("title", "url", "path"), ("title", "path")) is None:
+            return None
+        title = self.text(raw.get("title", _MISSING), p + ("title",), "source title")
+        url = self.text(raw.get("url"), p + ("url",), "source url", optional=True)
+        path = self.text(raw.get("path", _MISSING), p + ("path",), "source path")
+        return Source(title, url, path, self.doc.pos(p))
+
+    def _assumptions(self, raw) -> dict[str, Assumption]:
+        out: dict[str, Assumption] = {}
+        for aid, body, p in self.section(raw, "assumptions", "assumption", ("text", "cites"), ("text",)):
+            text = self.text(body.get("text", _MISSING), p + ("text",), "assumption text")
+            cites = self.strings(body.get("cites"), p + ("cites",), "cites")
+            if text:
+                out[aid] = Assumption(aid, text, cites, self.doc.pos(p))
+        return out
+
+    def _inputs(self, raw) -> dict[str, Input]:
+        out: dict[str, Input] = {}
+        keys = ("type", "values", "labels", "question", "description")
+        for name, body, p in self.section(raw, "inputs", "input", keys, ("type", "question")):
+            if name in ex.RESERVED:
+                self.err("SCHEMA_NAME", f"{name!r} is reserved in expressions; choose another input name", p,
+                         key=True)
+                continue
+            typ = self.enum(body.get("type", _MISSING), p + ("type",), "type", INPUT_TYPES)
+            question = self.text(body.get("question", _MISSING), p + ("question",), "question")
+            desc = self.text(body.get("description"), p + ("description",), "description", optional=True) or ""
+            values = None
+            if typ == "enum":
+                values = self.strings(body.get("values", _MISSING), p + ("values",), "values")
+                if not values:
+                    self.err("SCHEMA_REQUIRED", f"enum input {name!r} needs a non-empty list of values", p)
+                elif len(set(values)) != len(values):
+                    self.err("SCHEMA_DUPLICATE", f"values of {name!r} repeat", p + ("values",))
+            elif "values" in body:
+                self.err("SCHEMA_UNKNOWN_KEY", f"only enum inputs have values ({name!r} is {typ})",
+                         p + ("values",), key=True)
+            labels: dict[str, str] = {}
+            raw_labels = body.get("labels")
+            if raw_labels is not None and self.mapping(raw_labels, p + ("labels",), "labels") is not None:
+                for v, label in raw_labels.items():
+                    if values is None or v not in values:
+                        self.err("REF_VALUE", f"label for {v!r}, which is not a value of {name!r}",
+                                 p + ("labels", v), key=True)
+                    elif self.text(label, p + ("labels", v), "label"):
+                        labels[v] = label
+            if typ and question:
+                out[name] = Input(name, typ, values or None, question, desc, MappingProxyType(labels),
+                                  self.doc.pos(p))
+        return out
+
+    def _derived(self, raw) -> tuple[dict[str, Derived], tuple[str, ...]]:
+        """Derived values, type-checked in dependency order; cycles are findings."""
+        out: dict[str, Derived] = {}
+        bodies: dict[str, dict] = {}
+        keys = ("expr", "from", "map", "description", "cites", "assumes")
+        for name, body, p in self.section(raw, "derived", "derived value", keys):
+            if name in self.inputs or name in ex.RESERVED:
+                self.err("SCHEMA_NAME", f"derived value {name!r} clashes with an input or a reserved name", p,
+                         key=True)
+                continue
+            if ("expr" in body) == ("from" in body or "map" in body) or ("from" in body) != ("map" in body):
+                self.err("SCHEMA_REQUIRED", f"derived value {name!r} needs either expr, or from with map", p)
+                continue
+            bodies[name] = body
+
+        # parse each expression once; the names it reads order the derived values
+        # (and show loops) before type-checking
+        parsed: dict[str, tuple[str, ex.Node] | None] = {}
+        reads: dict[str, tuple[str, ...]] = {}
+        for name, body in bodies.items():
+            if "expr" in body:
+                parsed[name] = self.parse_expression(body["expr"], ("derived", name, "expr"), f"derived {name}")
+                reads[name] = ex.names_of(parsed[name][1]) if parsed[name] else ()
+            else:
+                reads[name] = (body["from"],) if isinstance(body["from"], str) else ()
+        order = self._derived_order(bodies, reads)
+
+        for name in order:
+            body, p = bodies[name], ("derived", name)
+            desc = self.text(body.get("description"), p + ("description",), "description", optional=True) or ""
+            cites, assumes = self.cited(body, p)
+            if "expr" in body:
+                if parsed[name] is None:
+                    continue
+                e = self.expression(body["expr"], p + ("expr",), f"derived {name}", parsed=parsed[name])
+                if e is None:
+                    continue
+                d = Derived(name, desc, e.type, e, None, None, cites, assumes, self.doc.pos(p))
+            else:
+                d = self._map_derived(name, body, p, desc, cites, assumes)
+                if d is None:
+                    continue
+            out[name] = d
+            self.env[name] = d.type
+        return out, tuple(n for n in order if n in out)
+
+    def _derived_order(self, bodies: Mapping[str, Any], reads: Mapping[str, tuple[str, ...]]) -> list[str]:
+        """The derived values, each after those it reads; loops and chains deeper
+        than MAX_DERIVED_DEPTH are findings."""
+        order: list[str] = []
+        state: dict[str, int] = {}
+        too_deep: list[str] = []     # reported once: every link of a long chain would repeat it
+
+        def visit(n: str, trail: list[str]) -> None:
+            if state.get(n) == 2:
+                return
+            if state.get(n) == 1:
+                loop = trail[trail.index(n):] + [n]
+                self.err("DERIVED_CYCLE", f"derived values depend on each other in a loop: {' -> '.join(loop)}",
+                         ("derived", n), key=True)
+                return
+            if len(trail) >= MAX_DERIVED_DEPTH:
+                state[n] = 2
+                if too_deep:
+                    return
+                too_deep.append(n)
+                self.err("DERIVED_TOO_DEEP", f"derived values read each other more than {MAX_DERIVED_DEPTH} "
+                         f"levels deep: {' -> '.join(trail[:3])} -> ... -> {n}", ("derived", trail[0]), key=True)
+                return
+            state[n] = 1
+            for dep in reads[n]:
+                if dep in bodies:
+                    visit(dep, trail + [n])
+            state[n] = 2
+            order.append(n)
+
+        for n in bodies:
+            visit(n, [])
+            self.env[n] = ex.BROKEN      # until it builds: what reads it then adds no second finding
+        return order
+
+    def _map_derived(self, name, body, p, desc, cites, assumes) -> Derived | None:
+        src = self.text(body["from"], p + ("from",), "from")
+        if src is None:
+            return None
+        inp = self.inputs.get(src)
+        if inp is None or inp.type != "enum":
+            self.err("REF_INPUT", f"from must name an enum input; {src!r} is not one"
+                     f"{did_you_mean(src, self.inputs)}", p + ("from",))
+            return None
+        table = self.mapping(body["map"], p + ("map",), "map")
+        if table is None:
+            return None
+        entries: dict[str, MapEntry] = {}
+        kinds = set()
+        for key, raw in table.items():
+            kp = p + ("map", key)
+            if key not in inp.values:
+                self.err("REF_VALUE", f"{key!r} is not a value of {src}: {', '.join(inp.values)}", kp, key=True)
+                continue
+            entry_cites: tuple[str, ...] = ()
+            if isinstance(raw, dict):
+                if self.mapping(raw, kp, f"map entry {key!r}", ("value", "cites"), ("value",)) is None:
+                    continue
+                entry_cites = self.strings(raw.get("cites"), kp + ("cites",), "cites")
+                raw, kp = raw.get("value"), kp + ("value",)
+            if type(raw) not in (str, int, bool):
+                self.err("SCHEMA_TYPE", f"map values are text, numbers or true/false; got {kind_of(raw)}", kp)
+                continue
+            kinds.add(type(raw))
+            entries[key] = MapEntry(raw, entry_cites)
+        missing = [v for v in inp.values if v not in table]
+        if missing:
+            self.err("MAP_INCOMPLETE", f"map of {name!r} has no entry for {', '.join(missing)}", p + ("map",))
+            return None
+        if len(kinds) > 1:
+            self.err("SCHEMA_TYPE", f"map values of {name!r} mix types", p + ("map",))
+            return None
+        t = {str: ex.STRING, int: ex.INTEGER, bool: ex.BOOLEAN}[kinds.pop()] if kinds else ex.STRING
+        return Derived(name, desc, t, None, src, MappingProxyType(entries), cites, assumes, self.doc.pos(p))
+
+    def _actions(self, raw) -> dict[str, Action]:
+        out: dict[str, Action] = {}
+        for name, body, p in self.section(raw, "actions", "action", ("description", "fields"), ("description",)):
+            desc = self.text(body.get("description", _MISSING), p + ("description",), "description")
+            fields: dict[str, str] = {}
+            raw_fields = body.get("fields")
+            if raw_fields is not None and self.mapping(raw_fields, p + ("fields",), "fields") is not None:
+                for fname, ftype in raw_fields.items():
+                    fp = p + ("fields", fname)
+                    if fname in ("action", "text"):
+                        self.err("SCHEMA_NAME", f"field {fname!r} is reserved for every step", fp, key=True)
+                    elif self.ident(fname, fp, "a field name") and self.enum(ftype, fp, "field type", FIELD_TYPES):
+                        fields[fname] = ftype
+            if desc:
+                out[name] = Action(name, desc, MappingProxyType(fields), self.doc.pos(p))
+        return out
+
+    def _documents(self, raw) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, desc, p in self.section(raw, "documents", "document"):
+            if self.text(desc, p, f"description of document {name!r}"):
+                out[name] = desc
+        return out
+
+    def _step(self, raw, p, sid) -> Step | None:
+        if self.mapping(raw, p, "a step", STEP_KEYS, ("action", "text")) is None:
+            return None
+        actions = self.actions
+        action = self.text(raw.get("action", _MISSING), p + ("action",), "action")
+        if action is not None and action not in actions:
+            self.err("REF_ACTION", f"action {action!r} is not declared under actions"
+                     f"{did_you_mean(action, actions)}", p + ("action",))
+            action = None
+        text = self.text(raw.get("text", _MISSING), p + ("text",), "step text")
+        when = None
+        if "when" in raw:
+            when = self.expression(raw["when"], p + ("when",), "when", ex.BOOLEAN)
+        cites, assumes = self.cited(raw, p)
+        withs: dict[str, ex.Expression] = {}
+        raw_with = raw.get("with")
+        if raw_with is not None and self.mapping(raw_with, p + ("with",), "with") is not None and action:
+            declared = actions[action].fields
+            for fname, value in raw_with.items():
+                fp = p + ("with", fname)
+                if fname not in declared:
+                    self.err("REF_FIELD", f"action {action!r} has no field {fname!r}; its fields are "
+                             f"{', '.join(declared) or 'none'}", fp, key=True)
+                    continue
+                e = self.expression(value, fp, f"field {fname}", ex.TYPES[declared[fname]])
+                if e is not None:
+                    withs[fname] = e
+        template = None
+        if text is not None:
+            try:
+                template = parse_template(text)
+            except ex.ExprError as e:
+                self.err("TEMPLATE", f"step text: {e.message}", p + ("text",), offset=e.offset)
+            else:
+                own = set(actions[action].fields) if action else set()
+                for name in template.names:
+                    if name not in self.env and name not in own:
+                        self.err("TEMPLATE", f"step text names {{{name}}}, which is not an input, a derived value "
+                                 f"or a field of this step{did_you_mean(name, list(self.env) + list(own))}",
+                                 p + ("text",))
+        if action is None or template is None:
+            return None
+        return Step(sid, action, template, MappingProxyType(withs), when, cites, assumes, self.doc.pos(p))
+
+    # -- the graph -----------------------------------------------------------
+
+    def _nodes(self, raw) -> dict[str, GraphNode] | None:
+        if raw is _MISSING or self.mapping(raw, ("nodes",), "nodes") is None:
+            return None
+        out: dict[str, GraphNode] = {}
+        for nid, body, p in self.section(raw, "nodes", "node"):
+            if not isinstance(body, dict):
+                self.mapping(body, p, f"node {nid!r}")
+                continue
+            kind = self.enum(body.get("kind", _MISSING), p + ("kind",), "kind", tuple(NODE_KINDS))
+            if kind is None:
+                if "kind" not in body:
+                    self.err("SCHEMA_REQUIRED", f"node {nid!r} needs kind: {' or '.join(NODE_KINDS)}", p)
+                continue
+            spec = NODE_KINDS[kind]
+            self.mapping(body, p, f"{kind} node {nid!r}", NODE_COMMON[:3] + spec.keys + NODE_COMMON[3:],
+                         ("kind", "title") + spec.required)
+            common = {
+                "title": self.text(body.get("title", _MISSING), p + ("title",), "title") or nid,
+                "description": self.text(body.get("description"), p + ("description",), "description",
+                                         optional=True) or "",
+            }
+            common["cites"], common["assumes"] = self.cited(body, p)
+            node = spec.build(self, nid, body, p, common)
+            if node is not None:
+                out[nid] = node
+        for path, target in self.targets:
+            if target not in raw:
+                self.err("REF_NODE", f"no node {target!r}{did_you_mean(target, raw)}", path)
+        return out
+
+    def _decision(self, nid, body, p, common) -> DecisionNode | None:
+        match = "unique"
+        if "match" in body:
+            match = self.enum(body["match"], p + ("match",), "match", MATCH_MODES) or "unique"
+        branches: list[Branch] = []
+        raw = body.get("branches", _MISSING)
+        if raw is not _MISSING:
+            if not isinstance(raw, list) or not raw:
+                self.err("SCHEMA_TYPE", "branches must be a non-empty list", p + ("branches",))
+                raw = []
+            for i, br in enumerate(raw):
+                bp = p + ("branches", i)
+                if self.mapping(br, bp, "a branch", ("when", "goto", "label"), ("when", "goto")) is None:
+                    continue
+                when = self.expression(br.get("when", _MISSING), bp + ("when",), "when", ex.BOOLEAN) \
+                    if "when" in br else None
+                goto = self.text(br.get("goto", _MISSING), bp + ("goto",), "goto")
+                label = self.text(br.get("label"), bp + ("label",), "label", optional=True)
+                if goto is not None:
+                    self.targets.append((bp + ("goto",), goto))
+                if when is not None and goto is not None:
+                    branches.append(Branch(i, when, goto, label, self.doc.pos(bp)))
+        otherwise = None
+        if body.get("otherwise") is not None:
+            goto = self.text(body["otherwise"], p + ("otherwise",), "otherwise")
+            if goto is not None:
+                self.targets.append((p + ("otherwise",), goto))
+                otherwise = Branch(len(branches), None, goto, "otherwise", self.doc.pos(p + ("otherwise",)))
+        return DecisionNode(nid, common["title"], common["description"], match, tuple(branches), otherwise,
+                            common["cites"], common["assumes"], self.doc.pos(p))
+
+    def _outcome(self, nid, body, p, common) -> OutcomeNode | None:
+        status = self.enum(body.get("status", _MISSING), p + ("status",), "status", STATUSES)
+        steps: list[Step] = []
+        raw_steps = body.get("steps")
+        if raw_steps is not None:
+            if not isinstance(raw_steps, list):
+                self.err("SCHEMA_TYPE", f"steps must be a list; got {kind_of(raw_steps)}", p + ("steps",))
+                raw_steps = []
+            if len(raw_steps) > MAX_STEPS_PER_OUTCOME:
+                self.err("SCHEMA_LIMIT", f"more than {MAX_STEPS_PER_OUTCOME} steps", p + ("steps",))
+            for i, raw in enumerate(raw_steps[:MAX_STEPS_PER_OUTCOME]):
+                sp = p + ("steps", i)
+                if isinstance(raw, str):
+                    if raw in self.library:
+                        steps.append(self.library[raw])
+                    else:
+                        self.err("REF_STEP", f"no step {raw!r} under steps{did_you_mean(raw, self.library)}", sp)
+                    continue
+                step = self._step(raw, sp, f"{nid}#{i + 1}")
+                if step:
+                    steps.append(step)
+        docs = self.strings(body.get("documents"), p + ("documents",), "documents")
+        for i, d in enumerate(docs):
+            if d not in self.documents:
+                self.err("REF_DOCUMENT", f"document {d!r} is not declared under documents"
+                         f"{did_you_mean(d, self.documents)}", p + ("documents", i))
+        if status is None:
+            return None
+        return OutcomeNode(nid, common["title"], common["description"], status, tuple(steps), docs,
+                           common["cites"], common["assumes"], self.doc.pos(p))
+
+    def _check_acyclic(self, nodes: Mapping[str, GraphNode], start: str) -> None:
+        """The walk must end: report any loop reachable from the start."""
+        state: dict[str, int] = {}
+        stack: list[tuple[str, int]] = [(start, 0)]
+        trail: list[str] = []
+        while stack:
+            nid, i = stack.pop()
+            exits = nodes[nid].exits if nid in nodes else ()
+            if i == 0:
+                if state.get(nid) == 2:
+                    continue
+                state[nid] = 1
+                trail.append(nid)
+            if i < len(exits):
+                stack.append((nid, i + 1))
+                nxt = exits[i].goto
+                if state.get(nxt) == 1:
+                    loop = trail[trail.index(nxt):] + [nxt]
+                    self.err("GRAPH_CYCLE", f"the graph loops: {' -> '.join(loop)}", ("nodes", nid), key=True)
+                    return
+                if nxt in nodes and state.get(nxt) != 2:
+                    stack.append((nxt, 0))
+            else:
+                state[nid] = 2
+                trail.pop()
+
+
+# The kinds of node: what each allows and requires besides kind, title,
+# description, cites and assumes, and the method that builds it.  A new kind is
+# a row here and a class in model.py (with .kind and .exits); see docs/extending.md.
+NODE_KINDS: dict[str, NodeKind] = {
+    "decision": NodeKind(("match", "branches", "otherwise"), ("branches",), PolicyBuilder._decision),
+    "outcome": NodeKind(("status", "steps", "documents"), ("status",), PolicyBuilder._outcome),
+}
+
+
+def build_policy(doc: Document) -> Policy:
+    """The model of one policy document, or :class:`PolicyError` with every finding."""
+    return PolicyBuilder(doc).build()
+
+
+def _digest(doc: Document) -> str:
+    import json
+    return hashlib.sha256(json.dumps(doc.data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _valid_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+    try:
+        ZoneInfo(name)
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,20 @@
+"""The one reading of an ISO date (``YYYY-MM-DD``) for policies, contexts and expressions."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def looks_like_date(text: str) -> bool:
+    """Whether ``text`` has the shape ``YYYY-MM-DD`` (the day may still not exist)."""
+    return bool(ISO_DATE.match(text))
+
+
+def parse_iso_date(text: str) -> date:
+    """The day written ``YYYY-MM-DD``; ``ValueError`` for any other shape or a day
+    that does not exist (2026-02-30)."""
+    if not ISO_DATE.match(text):
+        raise ValueError(f"{text!r} is not YYYY-MM-DD")
+    return date.fromisoformat(text)
