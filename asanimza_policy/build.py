@@ -17,21 +17,19 @@ allows and requires, and the method that builds it); see docs/extending.md.
 from __future__ import annotations
 
 import hashlib
-import re
+import string
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from . import expr as ex
-from .dates import parse_iso_date
 from .errors import PolicyError
-from .findings import ERROR, Finding, Position, did_you_mean, kind_of
+from .findings import ERROR, did_you_mean, kind_of
 from .loader import Document
+from .shape import _MISSING, IDENT, ShapeReader
 from .model import (POLICY_ID, SEMVER, Action, Assumption, Branch, DecisionNode, Derived, GraphNode, Input,
                     MapEntry, OutcomeNode, Policy, Source, Step, Template)
-
-IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 INPUT_TYPES = ("boolean", "enum", "date", "integer", "string")
 FIELD_TYPES = ("date", "string", "integer", "boolean")
@@ -49,37 +47,39 @@ TOP_REQUIRED = ("id", "version", "title", "effective_from", "timezone", "source"
 STEP_KEYS = ("action", "text", "with", "when", "cites", "assumes")
 NODE_COMMON = ("kind", "title", "description", "cites", "assumes")
 
-_MISSING = object()
-
-
 def parse_template(text: str) -> Template:
+    """A step text's pieces; ``{{`` and ``}}`` are braces, ``{name}`` a placeholder.
+    ``ExprError`` (with the offset of the offending brace) for anything else."""
     parts: list[tuple[str, str]] = []
-    i = 0
-    buf = []
-    while i < len(text):
-        two = text[i:i + 2]
-        if two in ("{{", "}}"):
-            buf.append(two[0])
-            i += 2
+    buf: list[str] = []
+    at = 0                      # where the next piece starts in text
+    pieces = string.Formatter().parse(text)
+    while True:
+        try:
+            literal, field, spec, conversion = next(pieces)
+        except StopIteration:
+            break
+        except ValueError as e:
+            if str(e).startswith("Single '}'"):
+                raise ex.ExprError("'}' without an opening '{' (write }} for a brace)", text.index("}", at)) from None
+            start = text.index("{", at)
+            literal, field, spec, conversion = text[at:start], text[start + 1:], "", "!"   # reported below
+        buf.append(literal)
+        at += len(literal) + literal.endswith(("{", "}"))    # an escaped brace is two characters
+        if field is None:
             continue
-        if text[i] == "{":
-            end = text.find("}", i)
-            if end < 0:
-                raise ex.ExprError("'{' without a closing '}' (write {{ for a brace)", i)
-            name = text[i + 1:end].strip()
-            if not IDENT.match(name) and name != ex.AS_OF:
-                raise ex.ExprError(f"placeholder {{{name}}} must be a name", i)
-            if buf:
-                parts.append(("text", "".join(buf)))
-                buf = []
-            parts.append(("name", name))
-            i = end + 1
-            continue
-        if text[i] == "}":
-            raise ex.ExprError("'}' without an opening '{' (write }} for a brace)", i)
-        buf.append(text[i])
-        i += 1
-    if buf:
+        end = text.find("}", at)
+        if end < 0:
+            raise ex.ExprError("'{' without a closing '}' (write {{ for a brace)", at)
+        name = text[at + 1:end].strip()
+        if spec or conversion or end != at + 1 + len(field) or not (IDENT.match(name) or name == ex.AS_OF):
+            raise ex.ExprError(f"placeholder {{{name}}} must be a name", at)
+        if "".join(buf):
+            parts.append(("text", "".join(buf)))
+        buf = []
+        parts.append(("name", name))
+        at = end + 1
+    if "".join(buf):
         parts.append(("text", "".join(buf)))
     return Template(text, tuple(parts))
 
@@ -95,13 +95,12 @@ class NodeKind:
     build: Callable[..., GraphNode | None]
 
 
-class PolicyBuilder:
+class PolicyBuilder(ShapeReader):
     """The state of one build: the document, the findings so far and what the
     sections read earlier declare (names and types, actions, documents, ...)."""
 
     def __init__(self, doc: Document):
-        self.doc = doc
-        self.findings: list[Finding] = []
+        super().__init__(doc)
         self.env: dict[str, ex.Type] = {}
         self.inputs: dict[str, Input] = {}
         self.assumptions: dict[str, Assumption] = {}
@@ -109,96 +108,6 @@ class PolicyBuilder:
         self.documents: dict[str, str] = {}
         self.library: dict[str, Step] = {}
         self.targets: list[tuple[tuple, str]] = []     # (path of a goto, node it names)
-
-    # -- reporting -----------------------------------------------------------
-
-    def err(self, code: str, message: str, path=(), *, key: bool = False, offset: int | None = None,
-            severity: str = ERROR) -> None:
-        pos = self.doc.key_pos(path) if key else self.doc.pos(path)
-        if offset is not None:
-            pos = Position(pos.line, pos.col + self.doc.text_offset(path) + offset)
-        self.findings.append(Finding(code, message, self.doc.path, pos.line, pos.col, severity))
-
-    # -- shape readers: each returns None (and reports) when the value is unusable
-
-    def mapping(self, value, path, what: str, allowed: tuple[str, ...] | None = None,
-                required: tuple[str, ...] = ()) -> dict | None:
-        if not isinstance(value, dict):
-            self.err("SCHEMA_TYPE", f"{what} must be a mapping; got {kind_of(value)}", path)
-            return None
-        if allowed is not None:
-            for k in value:
-                if k not in allowed:
-                    self.err("SCHEMA_UNKNOWN_KEY", f"unknown key {k!r} in {what}{did_you_mean(k, allowed)}",
-                             path + (k,), key=True)
-        for k in required:
-            if k not in value:
-                self.err("SCHEMA_REQUIRED", f"{what} needs {k!r}", path)
-        return value
-
-    def text(self, value, path, what: str, *, optional: bool = False) -> str | None:
-        if value is _MISSING or (optional and value is None):
-            return None
-        if not isinstance(value, str):
-            self.err("SCHEMA_TYPE", f"{what} must be text; got {kind_of(value)}", path)
-            return None
-        if not value.strip():
-            self.err("SCHEMA_EMPTY", f"{what} is empty", path)
-            return None
-        return value
-
-    def ident(self, value, path, what: str, pattern=IDENT) -> str | None:
-        s = self.text(value, path, what)
-        if s is not None and not pattern.match(s):
-            self.err("SCHEMA_NAME", f"{what} {s!r} must be lowercase letters, digits and "
-                     f"{'-' if pattern is POLICY_ID else '_'}, starting with a letter", path)
-            return None
-        return s
-
-    def enum(self, value, path, what: str, choices: tuple[str, ...]) -> str | None:
-        s = self.text(value, path, what)
-        if s is not None and s not in choices:
-            self.err("SCHEMA_ENUM", f"{what} must be one of {', '.join(choices)}; got {s!r}"
-                     f"{did_you_mean(s, choices)}", path)
-            return None
-        return s
-
-    def day(self, value, path, what: str, optional: bool = False) -> date | None:
-        s = self.text(value, path, what, optional=optional)
-        if s is None:
-            return None
-        try:
-            return parse_iso_date(s)
-        except ValueError:
-            self.err("SCHEMA_DATE", f"{what} must be a date YYYY-MM-DD; got {s!r}", path)
-            return None
-
-    def section(self, raw, key: str, noun: str, keys: tuple[str, ...] | None = None, required: tuple[str, ...] = ()):
-        """(name, body, path) of each well-formed entry of the top-level mapping ``key``;
-        with ``keys``, each body must be a mapping of those keys."""
-        if raw is None or raw is _MISSING or self.mapping(raw, (key,), key) is None:
-            return
-        article = "an" if noun[0] in "aeiou" else "a"
-        for name, body in raw.items():
-            p = (key, name)
-            if self.ident(name, p, f"{article} {noun} name") is None:
-                continue
-            if keys is not None and self.mapping(body, p, f"{noun} {name!r}", keys, required) is None:
-                continue
-            yield name, body, p
-
-    def strings(self, value, path, what: str) -> tuple[str, ...]:
-        if value is _MISSING or value is None:
-            return ()
-        if not isinstance(value, list):
-            self.err("SCHEMA_TYPE", f"{what} must be a list; got {kind_of(value)}", path)
-            return ()
-        out = []
-        for i, item in enumerate(value):
-            s = self.text(item, path + (i,), f"{what} item")
-            if s is not None:
-                out.append(s)
-        return tuple(out)
 
     def cited(self, raw: dict, path) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(cites, assumes) of an entry; each assumption must be declared."""
