@@ -1,8 +1,9 @@
 # Two commands set everything up on a fresh machine:
 #   make run    evaluate the shipped policy for the example subscribers
 #   make test   the whole test suite
-# Both create .venv and install what they need (Graphviz `dot` from Debian's
-# packages when it is missing).
+#   make serve  the assistant page and the HTTP API on http://127.0.0.1:8000/
+# They create .venv and install what they need (Graphviz `dot`, and for the
+# tests chromium, from Debian's packages when they are missing).
 
 PYTHON   ?= python3
 VENV     := .venv
@@ -14,7 +15,7 @@ POLICY   ?= asan-imza-renewal
 AS_OF    ?= 2026-11-24
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check bench clean dot venv
+.PHONY: run test check bench clean dot browser venv serve
 
 venv: $(STAMP)
 
@@ -28,16 +29,32 @@ dot:
 	  echo "installing Graphviz (dot) from Debian's packages"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends graphviz >/dev/null; }
 
+# Debian's chromium for the tests of the web pages (Playwright drives it; its own
+# browser download does not work everywhere). Where it cannot be installed, those
+# tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium from Debian's packages (for the browser tests)"; \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium could not be installed: the browser tests will be skipped"; }
+
 run: $(STAMP) dot
 	@for f in examples/*.yaml; do \
 	  echo "=== $$f"; \
 	  $(CLI) evaluate $(POLICY) --context $$f --as-of $(AS_OF) --format text || exit $$?; \
 	done
+	@echo
+	@echo "Ask the questions one by one:  $(CLI) ask $(POLICY)"
+	@echo "Start the web assistant and the HTTP API:  make serve  (or $(CLI) serve --port 8000),"
+	@echo "then open http://127.0.0.1:8000/"
+
+serve: $(STAMP)
+	$(CLI) serve --host 127.0.0.1 --port 8000
 
 check: $(STAMP)
 	$(CLI) check --strict
 
-test: $(STAMP) dot
+test: $(STAMP) dot browser
 	$(PY) -m pytest
 	$(CLI) check --strict
 	$(CLI) test

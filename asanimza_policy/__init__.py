@@ -7,39 +7,66 @@
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from typing import Any, Iterable, Iterator
 
+from .catalog import VersionInfo, versions
 from .context import parse_date
 from .decision import Decision, PlannedStep, Question
 from .engine import Listener, run
 from .errors import InvalidContext, PolicyError, PolicyNotFound
-from .model import Policy
-from .registry import load_policy as load
-from .registry import policy_ids, resolve_policy, versions
+from .model import POLICY_ID, Policy
+from .registry import load_policy, policy_ids, resolve_policy
 
 __version__ = "0.1.0"
 __all__ = ["evaluate", "evaluate_many", "load", "policy_ids", "versions", "Decision", "PlannedStep",
-           "Question", "Policy", "Listener", "InvalidContext", "PolicyNotFound", "PolicyError"]
+           "Question", "Policy", "VersionInfo", "Listener", "InvalidContext", "PolicyNotFound", "PolicyError"]
 
 
-def _policy(policy: str | Policy, as_of: Any, version: str | None) -> tuple[Policy, date]:
+def _policy(policy: str | Policy, as_of: date | str | None, version: str | None) -> tuple[Policy, date]:
     return resolve_policy(policy, None if as_of is None else parse_date(as_of, "as_of"), version)
 
 
-def evaluate(policy_id: str | Policy, context: Any, *, as_of: Any = None, version: str | None = None,
-             listeners: Iterable[Listener] = ()) -> Decision:
-    """What the subscriber described by ``context`` must do, as of ``as_of``.
+def load(path: str | os.PathLike[str]) -> Policy:
+    """Read, check and compile one policy file (a draft, or a file outside the registry).
 
-    ``policy_id`` may also be a loaded :class:`Policy`.  ``listeners`` receive
-    the events of the walk (an extension of the contract).
+    Raises :class:`PolicyError` (with ``findings``) when the file is not a valid
+    policy.  Policies in the registry need no loading: pass their id to
+    :func:`evaluate`.
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.exists() and isinstance(path, str) and POLICY_ID.match(path):
+        known = path in policy_ids()
+        raise FileNotFoundError(
+            f"{path!r} is a policy id, not a file; load() reads a policy file. "
+            + ("Pass the id to evaluate() as it is, or see versions() for its versions."
+               if known else "No policy file or known policy has that name."))
+    return load_policy(p)
+
+
+def evaluate(policy_id: str | Policy, context: Mapping[str, object], *, as_of: date | str | None = None,
+             version: str | None = None, listeners: Iterable[Listener] = ()) -> Decision:
+    """The decision of a policy for one context, as of one day.
+
+    ``policy_id`` is a policy's id (or a :class:`Policy` from :func:`load`);
+    ``context`` maps the fields the policy declares to what the caller knows
+    (absent or ``None``: unknown); ``as_of`` defaults to today in the policy's
+    time zone; ``version=None`` takes the version in effect on ``as_of``.
+    ``listeners`` receive the events of the walk (an extension of the contract).
+
+    Raises :class:`InvalidContext` (naming the field) on bad input and
+    :class:`PolicyNotFound` for an unknown policy or version, or when no version
+    is in effect on ``as_of``.
     """
     policy, day = _policy(policy_id, as_of, version)
     return run(policy, context, day, listeners)
 
 
-def evaluate_many(policy_id: str | Policy, contexts: Iterable[Any], *, as_of: Any = None,
-                  version: str | None = None) -> Iterator[Decision]:
+def evaluate_many(policy_id: str | Policy, contexts: Iterable[Mapping[str, object]], *,
+                  as_of: date | str | None = None, version: str | None = None) -> Iterator[Decision]:
     """One decision per context, in order.  The policy is resolved now, so an
     unknown policy or version raises at the call; a bad context raises
     :class:`InvalidContext` when its turn comes, naming its index."""

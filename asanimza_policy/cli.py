@@ -14,7 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from .errors import InvalidContext, PolicyError, PolicyNotFound
+from .errors import InvalidContext, PolicyError
+from .status import HANDLED, status_of
 
 PROG = "asanimza-policy"
 MAX_CONTEXT_BYTES = 1_000_000
@@ -38,8 +39,17 @@ def _date_arg(text: str) -> date:
         raise argparse.ArgumentTypeError(str(e).split(": ", 1)[1]) from None
 
 
+def _port_arg(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535; got {text!r}")
+    return int(text)
+
+
 def _parser() -> _Parser:
+    from . import __version__
+
     p = _Parser(prog=PROG, description="Public-service procedures as YAML decision graphs: evaluate and check them.")
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -49,7 +59,8 @@ def _parser() -> _Parser:
     e.add_argument("--as-of", type=_date_arg, metavar="DATE", help="evaluation date YYYY-MM-DD "
                    "(default: today in the policy's time zone)")
     e.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
-    e.add_argument("--format", choices=("json", "text"), help="default: text on a terminal, json otherwise")
+    e.add_argument("--format", choices=("json", "text", "ics"),
+                   help="default: text on a terminal, json otherwise; ics: the dated steps as a calendar")
 
     c = sub.add_parser("check", help="schema, reference, expression and citation checks of policy files")
     c.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every shipped policy)")
@@ -72,6 +83,15 @@ def _parser() -> _Parser:
     r.add_argument("--as-of", type=_date_arg, metavar="DATE", help="date for the version and the walk "
                    "(default: today in the policy's time zone)")
     r.add_argument("-o", "--output", metavar="OUT", help="write to this file (default: standard output)")
+
+    s = sub.add_parser("serve", help="the HTTP API and the assistant web page (needs asanimza-policy[server])")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    s.add_argument("--port", type=_port_arg, default=8000, help="TCP port (default: 8000; 0: any free port)")
+
+    k = sub.add_parser("context-schema", help="the JSON Schema of the context a policy version accepts")
+    k.add_argument("policy", metavar="POLICY", help="a policy id (or a path to a policy file)")
+    k.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
+    k.add_argument("--as-of", type=_date_arg, metavar="DATE", help="pick the version in effect on DATE")
 
     t = sub.add_parser("test", help="run scenario files (policies/<id>/tests/*.yaml)")
     t.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default: all shipped)")
@@ -162,6 +182,10 @@ def _cmd_evaluate(args) -> tuple[str, int]:
     policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
     decision = run(policy, context, as_of)
     fmt = args.format or ("text" if sys.stdout.isatty() else "json")
+    if fmt == "ics":
+        from .ics import to_ics
+
+        return to_ics(decision, policy), 0
     return (render(decision, policy) if fmt == "text" else decision.to_json() + "\n"), 0
 
 
@@ -227,6 +251,26 @@ def _cmd_render(args) -> tuple[str, int]:
         return "", 0
     return text, 0
 
+def _cmd_context_schema(args) -> tuple[str, int]:
+    from .catalog import context_schema
+
+    policy, _ = _load_policy_arg(args.policy, args.as_of, args.version)
+    return json.dumps(context_schema(policy), indent=2, ensure_ascii=False) + "\n", 0
+
+
+def _cmd_serve(args) -> tuple[str, int]:
+    try:
+        from .server import ServerMissing, serve
+    except ImportError as e:   # pragma: no cover - the server module itself imports nothing optional
+        raise UsageError(str(e)) from None
+    try:
+        serve(args.host, args.port, announce=_emit)
+    except ServerMissing as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    return "", 0
+
 
 def _cmd_check(args) -> tuple[str, int]:
     from .check import check_paths
@@ -286,19 +330,23 @@ def _emit(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     code = 0
     try:
-        args = _parser().parse_args(argv)
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as e:     # --help, --version: printed already
+            return e.code if isinstance(e.code, int) else 0
         text, code = {"evaluate": _cmd_evaluate, "ask": _cmd_ask, "check": _cmd_check,
-                       "test": _cmd_test, "render": _cmd_render}[args.command](args)
+                       "test": _cmd_test, "render": _cmd_render, "serve": _cmd_serve,
+                       "context-schema": _cmd_context_schema}[args.command](args)
         _emit(text)
         return code
     except UsageError as e:
         return _fail(str(e), 2)
-    except (InvalidContext, PolicyNotFound) as e:
-        return _fail(str(e), 2)
-    except PolicyError as e:
-        f = e.findings[0]
-        more = f" (and {len(e.findings) - 1} more; run {PROG} check)" if len(e.findings) > 1 else ""
-        return _fail(f"{f.format()}{more}", 1)
+    except HANDLED as e:
+        if isinstance(e, PolicyError):
+            f = e.findings[0]
+            more = f" (and {len(e.findings) - 1} more; run {PROG} check)" if len(e.findings) > 1 else ""
+            return _fail(f"{f.format()}{more}", status_of(e).exit)
+        return _fail(str(e), status_of(e).exit)
     except BrokenPipeError:
         # the reader stopped early (`| head`): not an error of ours, and the
         # command's own exit code still tells whether it found something
