@@ -11,15 +11,10 @@ import pytest
 
 from asanimza_policy.cli import main
 
-from .conftest import ROOT
+from .conftest import ROOT, run_cli
 
 SMS = "channel: sms\ncertificate_expires_on: 2026-12-01\nonline_renewal_submitted: false\n" \
       "service_type: governmental\ncurrent_service_type: governmental\nbalance_covers_tariff: true\n"
-
-
-def run(*args, stdin: str | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "asanimza_policy", *args], input=stdin, capture_output=True,
-                          text=True, cwd=kw.get("cwd", ROOT), timeout=60)
 
 
 @pytest.fixture
@@ -32,7 +27,7 @@ def ctx_file(tmp_path):
 
 
 def test_evaluate_json_when_piped(ctx_file):
-    r = run("evaluate", "asan-imza-renewal", "--context", ctx_file(SMS), "--as-of", "2026-11-24")
+    r = run_cli("evaluate", "asan-imza-renewal", "--context", ctx_file(SMS), "--as-of", "2026-11-24")
     assert r.returncode == 0 and r.stderr == ""
     d = json.loads(r.stdout)
     assert d["status"] == "complete" and d["outcome"] == "sms_two_stage_plan"
@@ -40,10 +35,10 @@ def test_evaluate_json_when_piped(ctx_file):
 
 
 def test_evaluate_reads_json_and_yaml_from_stdin():
-    as_json = run("evaluate", "asan-imza-renewal", "--context", "-", "--as-of", "2026-11-24",
+    as_json = run_cli("evaluate", "asan-imza-renewal", "--context", "-", "--as-of", "2026-11-24",
                   stdin=json.dumps({"channel": "office", "subscriber_type": "legal_entity",
                                     "legal_entity_status": "existing"}))
-    as_yaml = run("evaluate", "asan-imza-renewal", "--context", "-", "--as-of", "2026-11-24",
+    as_yaml = run_cli("evaluate", "asan-imza-renewal", "--context", "-", "--as-of", "2026-11-24",
                   stdin="channel: office\nsubscriber_type: legal_entity\nlegal_entity_status: existing\n")
     assert as_json.returncode == as_yaml.returncode == 0
     assert json.loads(as_json.stdout) == json.loads(as_yaml.stdout)
@@ -108,7 +103,7 @@ def test_evaluate_a_policy_file_by_path(capsys):
     (["--frobnicate"], None, "unrecognized arguments: --frobnicate"),
 ])
 def test_bad_input_exits_2_with_one_line(args, stdin, says):
-    r = run("evaluate", "asan-imza-renewal", *args, stdin=stdin)
+    r = run_cli("evaluate", "asan-imza-renewal", *args, stdin=stdin)
     assert r.returncode == 2, r
     assert r.stdout == ""
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
@@ -117,20 +112,20 @@ def test_bad_input_exits_2_with_one_line(args, stdin, says):
 
 
 def test_unknown_policy_exits_2():
-    r = run("evaluate", "no-such-policy")
+    r = run_cli("evaluate", "no-such-policy")
     assert r.returncode == 2 and r.stderr.strip() == \
         "asanimza-policy: unknown policy 'no-such-policy'; known policies: asan-imza-renewal"
 
 
 def test_no_command_and_unknown_command_exit_2():
     for args in ([], ["frobnicate"]):
-        r = run(*args)
+        r = run_cli(*args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
 
 
 def test_broken_policy_file_exits_1_with_its_position(policy_copy):
     path, line = policy_copy(("start: channel\n", "start: nowhere\n"))
-    r = run("evaluate", str(path))
+    r = run_cli("evaluate", str(path))
     assert r.returncode == 1
     assert r.stderr.strip() == f"asanimza-policy: {path}:{line}:8: REF_NODE start node 'nowhere' does not exist"
 
@@ -189,7 +184,7 @@ def test_scenario_command_reports_a_malformed_file(tmp_path, capsys):
 ])
 def test_check_command_on_a_broken_copy(policy_copy, old, new, code):
     path, _ = policy_copy((old, new))
-    r = run("check", str(path))
+    r = run_cli("check", str(path))
     assert r.returncode == 1 and r.stderr == ""
     [line] = r.stdout.splitlines()
     assert line.startswith(f"{path}:") and f": {code} " in line

@@ -161,12 +161,69 @@ def clean_env(**extra) -> dict:
     return env
 
 
-def cli(*args, stdin: str | bytes | None = None, invoker: str = "python -m asanimza_policy", env=None,
+IN_PROCESS = "in-process"
+
+
+def cli(*args, stdin: str | bytes | None = None, invoker: str = IN_PROCESS, env=None,
         cwd=ROOT) -> subprocess.CompletedProcess:
+    """The command line, as a finished process: by default ``cli.main(argv)`` in this process (fast), with
+    stdin, stdout, stderr, the working folder and the policy path swapped in; a real process when
+    ``invoker`` names one, or when ``env`` changes more than the policy path (a time zone, a locale)."""
+    if invoker == IN_PROCESS and _only_policy_path_differs(env):
+        return _cli_in_process(args, stdin, env, cwd)
     text = not isinstance(stdin, bytes)
-    return subprocess.run([*INVOKERS[invoker], *map(str, args)], input=stdin,
-                          stdin=subprocess.DEVNULL if stdin is None else None, capture_output=True, text=text,
-                          cwd=cwd, env=env or clean_env(), timeout=120)
+    return subprocess.run([*INVOKERS.get(invoker, INVOKERS["python -m asanimza_policy"]), *map(str, args)],
+                          input=stdin, stdin=subprocess.DEVNULL if stdin is None else None, capture_output=True,
+                          text=text, cwd=cwd, env=env or clean_env(), timeout=120)
+
+
+def _only_policy_path_differs(env) -> bool:
+    if env is None:
+        return True
+    def rest(e):
+        return {k: v for k, v in e.items() if k != "ASANIMZA_POLICY_PATH"}
+    return rest(env) == rest(clean_env())
+
+
+def _cli_in_process(args, stdin, env, cwd) -> subprocess.CompletedProcess:
+    import io
+    import traceback
+
+    from asanimza_policy import cli as command
+    from asanimza_policy import registry
+
+    raw = stdin if isinstance(stdin, bytes) else (stdin or "").encode("utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin, sys.stdout, sys.stderr, os.getcwd(), os.environ.get("ASANIMZA_POLICY_PATH")
+    wanted = (env or {}).get("ASANIMZA_POLICY_PATH")
+    if wanted != saved[4]:
+        registry.clear_cache()
+    if wanted is None:
+        os.environ.pop("ASANIMZA_POLICY_PATH", None)
+    else:
+        os.environ["ASANIMZA_POLICY_PATH"] = wanted
+    sys.stdin, sys.stdout, sys.stderr = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"), out, err
+    os.chdir(cwd)
+    try:
+        code = command.main([str(a) for a in args])
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    except Exception:                      # what a real process would show: a traceback, exit 1
+        err.write(traceback.format_exc())
+        code = 1
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved[:3]
+        os.chdir(saved[3])
+        if saved[4] is None:
+            os.environ.pop("ASANIMZA_POLICY_PATH", None)
+        else:
+            os.environ["ASANIMZA_POLICY_PATH"] = saved[4]
+        if wanted != saved[4]:
+            registry.clear_cache()
+    o, e = out.getvalue(), err.getvalue()
+    if isinstance(stdin, bytes):
+        return subprocess.CompletedProcess(args, code, o.encode("utf-8"), e.encode("utf-8"))
+    return subprocess.CompletedProcess(args, code, o, e)
 
 
 def run_python(code: str, env=None, cwd=ROOT) -> subprocess.CompletedProcess:
@@ -185,13 +242,13 @@ def assert_error(r: subprocess.CompletedProcess, code: int = 2, *mentions: str) 
         assert m in r.stderr, f"{m!r} not in {r.stderr!r}"
 
 
-def cli_decision(ctx: dict | None, *extra, invoker="python -m asanimza_policy") -> dict:
+def cli_decision(ctx: dict | None, *extra, invoker=IN_PROCESS) -> dict:
     args = ["evaluate", POLICY_ID, "--as-of", AS_OF.isoformat(), *extra]
     stdin = None
     if ctx is not None:
         args += ["--context", "-"]
         stdin = json.dumps(ctx, default=str)
-    r = cli(*args, stdin=stdin, invoker=invoker)
+    r = cli(*args, stdin=stdin)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
     return json.loads(r.stdout)
@@ -248,6 +305,18 @@ def test_names_both_commands_give_the_same_decision():
     assert outs[0]["policy"] == POLICY_ID
 
 
+@pytest.mark.parametrize("invoker", INVOKERS)
+def test_a_real_process_exits_0_1_2_without_a_traceback(invoker, tmp_path):
+    """Command line: exit codes as a shell sees them, from both commands (the other command-line tests
+    call ``main`` in this process)."""
+    ok = cli("evaluate", POLICY_ID, "--as-of", "2026-11-24", invoker=invoker)
+    assert (ok.returncode, ok.stderr, json.loads(ok.stdout)["status"]) == (0, "", "needs_input")
+    broken = seed_copy(tmp_path, replacements=[("start: channel\n", "start: nowhere\n")])
+    assert_error(cli("evaluate", broken, "--as-of", "2026-11-24", invoker=invoker), 1, "REF_NODE")
+    assert_error(cli("evaluate", "no-such-policy", invoker=invoker), 2, "no-such-policy")
+    assert_error(cli("evaluate", POLICY_ID, "--as-of", "yesterday", invoker=invoker), 2, "yesterday")
+
+
 def test_names_seed_policy_id():
     """Names: | the seed policy's id | `asan-imza-renewal` |"""
     d = evaluate(OFFICE_CITIZEN)
@@ -302,14 +371,13 @@ def test_context_all_fields_null_is_the_empty_context():
     assert decide({f: None for f in FIELDS}) == decide({})
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_context_json_null_on_the_command_line_is_absent(invoker):
+def test_context_json_null_on_the_command_line_is_absent():
     """Context: "`null` (`None`) is the same as not giving the field." (CLI, JSON `null`)"""
-    assert cli_decision({f: None for f in FIELDS}, invoker=invoker) == cli_decision({}, invoker=invoker)
-    d = cli_decision({"channel": "sms", "certificate_expires_on": None}, invoker=invoker)
+    assert cli_decision({f: None for f in FIELDS}) == cli_decision({})
+    d = cli_decision({"channel": "sms", "certificate_expires_on": None})
     assert d["status"] == "needs_input" and d["missing"] == ["certificate_expires_on"]
     full = dict(SMS_IN_WINDOW_NEW_TYPE, balance_covers_tariff=None)
-    d = cli_decision(full, invoker=invoker)
+    d = cli_decision(full)
     assert d["status"] == "needs_input" and d["missing"] == ["balance_covers_tariff"]
 
 
@@ -434,13 +502,12 @@ def test_context_yaml_unquoted_date_python():
     assert decide(ctx) == decide(SMS_IN_WINDOW_NEW_TYPE)
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_context_yaml_unquoted_date_command_line(invoker, tmp_path):
+def test_context_yaml_unquoted_date_command_line(tmp_path):
     """Context: "(so YAML's unquoted dates work)" -- a YAML context file on the command line."""
     f = tmp_path / "ctx.yaml"
     f.write_text("channel: sms\ncertificate_expires_on: 2026-12-01\nonline_renewal_submitted: true\n"
                  "service_type: business\ncurrent_service_type: citizen\nbalance_covers_tariff: true\n")
-    r = cli("evaluate", POLICY_ID, "--as-of", "2026-11-24", "--context", f, invoker=invoker)
+    r = cli("evaluate", POLICY_ID, "--as-of", "2026-11-24", "--context", f)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == decide(SMS_IN_WINDOW_NEW_TYPE)
 
@@ -480,10 +547,9 @@ def test_context_datetime_as_of_is_not_a_date():
         evaluate(OFFICE_CITIZEN, as_of=datetime(2026, 11, 24, 12, 0))
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_context_yaml_datetime_is_not_a_date_command_line(invoker):
+def test_context_yaml_datetime_is_not_a_date_command_line():
     """Context: "a `datetime` is not a date." (CLI)"""
-    r = cli("evaluate", POLICY_ID, "--as-of", "2026-11-24", "--context", "-", invoker=invoker,
+    r = cli("evaluate", POLICY_ID, "--as-of", "2026-11-24", "--context", "-",
             stdin="channel: sms\ncertificate_expires_on: 2026-12-01T10:00:00\n")
     assert_error(r, 2, "certificate_expires_on")
 
@@ -1044,11 +1110,10 @@ def test_decision_every_outcome_is_reachable_by_generated_contexts(all_decisions
 # Command line: evaluate
 # =============================================================================================
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_cli_evaluate_prints_the_decision(invoker):
+def test_cli_evaluate_prints_the_decision():
     """Command line: "`evaluate POLICY [--context FILE] ...` | prints the decision | 0" (every status)"""
     for ctx in ROUTES + [{"channel": "office"}]:
-        assert cli_decision(ctx, invoker=invoker) == decide(ctx)
+        assert cli_decision(ctx) == decide(ctx)
 
 
 def test_cli_evaluate_context_file_json_and_yaml(tmp_path):
@@ -1164,12 +1229,10 @@ BAD_CONTEXTS = [
 ]
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
 @pytest.mark.parametrize("ctx,field", BAD_CONTEXTS, ids=lambda x: json.dumps(x)[:40])
-def test_cli_evaluate_bad_context_exit_2_one_line_naming_the_field(ctx, field, invoker):
+def test_cli_evaluate_bad_context_exit_2_one_line_naming_the_field(ctx, field):
     """Command line: evaluate "| 0; 2 on bad input, one line on stderr naming the field, no traceback |" """
-    r = cli("evaluate", POLICY_ID, "--as-of", "2026-11-24", "--context", "-", stdin=json.dumps(ctx),
-            invoker=invoker)
+    r = cli("evaluate", POLICY_ID, "--as-of", "2026-11-24", "--context", "-", stdin=json.dumps(ctx))
     assert_error(r, 2, field)
 
 
@@ -1190,32 +1253,28 @@ def test_cli_evaluate_context_not_utf8_exit_2(raw):
     assert len(r.stderr.splitlines()) == 1
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
 @pytest.mark.parametrize("value", ["2026-02-30", "2026-11-24T00:00", "", "24.11.2026", "tomorrow", "2026-11-24 "])
-def test_cli_bad_as_of_exit_2(value, invoker):
+def test_cli_bad_as_of_exit_2(value):
     """Every command: "a bad ... date ... exits 2 with one line on stderr that says what is wrong" """
-    r = cli("evaluate", POLICY_ID, "--as-of", value, invoker=invoker)
+    r = cli("evaluate", POLICY_ID, "--as-of", value)
     assert_error(r, 2, "as-of")
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_cli_unknown_policy_exit_2(invoker):
+def test_cli_unknown_policy_exit_2():
     """Every command: "an unknown policy ... exits 2 with one line on stderr that says what is wrong" """
-    assert_error(cli("evaluate", "no-such-policy", "--as-of", "2026-11-24", invoker=invoker), 2, "no-such-policy")
+    assert_error(cli("evaluate", "no-such-policy", "--as-of", "2026-11-24"), 2, "no-such-policy")
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_cli_unknown_version_exit_2(invoker):
+def test_cli_unknown_version_exit_2():
     """Every command: "an unknown ... version ... exits 2 with one line on stderr that says what is wrong" """
-    assert_error(cli("evaluate", POLICY_ID, "--version", "9.9.9", "--as-of", "2026-11-24", invoker=invoker),
+    assert_error(cli("evaluate", POLICY_ID, "--version", "9.9.9", "--as-of", "2026-11-24"),
                  2, "9.9.9")
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_cli_no_version_in_effect_exit_2(invoker):
+def test_cli_no_version_in_effect_exit_2():
     """Every command: "no version in effect on the date ... exits 2 with one line on stderr that says what is
     wrong" """
-    assert_error(cli("evaluate", POLICY_ID, "--as-of", "2025-12-31", invoker=invoker), 2, POLICY_ID, "2025-12-31")
+    assert_error(cli("evaluate", POLICY_ID, "--as-of", "2025-12-31"), 2, POLICY_ID, "2025-12-31")
 
 
 BAD_ARGS = [
@@ -1231,12 +1290,11 @@ BAD_ARGS = [
 ]
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
 @pytest.mark.parametrize("args", BAD_ARGS, ids=" ".join)
-def test_cli_bad_argument_exit_2(args, invoker):
+def test_cli_bad_argument_exit_2(args):
     """Every command: "a bad ... argument ... exits 2 with one line on stderr that says what is wrong; never a
     traceback." """
-    assert_error(cli(*args, invoker=invoker), 2)
+    assert_error(cli(*args), 2)
 
 
 # -- paths ---------------------------------------------------------------------------------
@@ -1244,7 +1302,6 @@ def test_cli_bad_argument_exit_2(args, invoker):
 MISSING = "/nonexistent/definitely/not/here.yaml"
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
 @pytest.mark.parametrize("args", [
     ["evaluate", POLICY_ID, "--context", MISSING],
     ["evaluate", POLICY_ID, "--context", "no-such-context.json"],
@@ -1254,10 +1311,10 @@ MISSING = "/nonexistent/definitely/not/here.yaml"
     ["test", str(POLICY_DIR / "tests" / "office.yaml"), MISSING],
     ["evaluate", "./no/such/policy.yaml"],
 ], ids=" ".join)
-def test_cli_path_that_does_not_exist_exit_2(args, invoker):
+def test_cli_path_that_does_not_exist_exit_2(args):
     """Every command: "a path that does not exist ... exits 2 with one line on stderr that says what is wrong;
     never a traceback." """
-    r = cli(*args, invoker=invoker)
+    r = cli(*args)
     assert_error(r, 2)
     assert Path(args[-1]).name in r.stderr
 
@@ -1320,11 +1377,10 @@ def test_cli_evaluate_policy_path_too_long_exit_2():
 # Command line: check
 # =============================================================================================
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_cli_check_shipped_policies_clean(invoker):
+def test_cli_check_shipped_policies_clean():
     """Command line: "`check [PATH...]` | schema and graph checks of policy files; no PATH: every shipped
     policy | 0 clean" """
-    r = cli("check", invoker=invoker)
+    r = cli("check")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Traceback" not in r.stderr
 
@@ -1350,15 +1406,14 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
 @pytest.mark.parametrize("old,new", BROKEN, ids=lambda x: x[:30])
-def test_cli_check_findings_exit_1_with_positions(old, new, invoker, tmp_path):
+def test_cli_check_findings_exit_1_with_positions(old, new, tmp_path):
     """Command line: "`check [PATH...]` | schema and graph checks of policy files | 0 clean; 1 with findings as
     `path:line:col: CODE message`" """
     f = seed_copy(tmp_path, replacements=[(old, new)])
     expected_line = f.read_text().splitlines().index(next(ln for ln in f.read_text().splitlines()
                                                             if new.splitlines()[0] in ln)) + 1
-    r = cli("check", f, invoker=invoker)
+    r = cli("check", f)
     assert "Traceback" not in r.stderr
     assert r.returncode == 1, r.stdout + r.stderr
     lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
@@ -1446,11 +1501,10 @@ def _scenario_count(root: Path) -> int:
                for f in sorted(root.glob("*/tests/*.yaml")))
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_cli_test_no_path_runs_all_scenario_files(invoker):
+def test_cli_test_no_path_runs_all_scenario_files():
     """Command line: "`test [PATH...]` | runs the scenario files (`policies/<id>/tests/*.yaml`; no PATH: all) and
     reports node and edge coverage as percentages | 0 all pass" """
-    r = cli("test", invoker=invoker)
+    r = cli("test")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr
     n = _scenario_count(ROOT / "policies")
     assert n > 0
@@ -1485,14 +1539,13 @@ def _scenario(tmp_path, expect: str, name="s.yaml") -> Path:
     return f
 
 
-@pytest.mark.parametrize("invoker", INVOKERS)
-def test_cli_test_pass_and_fail_exit_codes(invoker, tmp_path):
+def test_cli_test_pass_and_fail_exit_codes(tmp_path):
     """Command line: "`test [PATH...]` | ... | 0 all pass; 1 otherwise" """
     good = _scenario(tmp_path, "{status: complete, outcome: office_individual_id_card, documents: [id_card]}",
                      "good.yaml")
     bad = _scenario(tmp_path, "{status: complete, outcome: office_foreign_citizen}", "bad.yaml")
-    assert cli("test", good, invoker=invoker).returncode == 0
-    r = cli("test", good, bad, invoker=invoker)
+    assert cli("test", good).returncode == 0
+    r = cli("test", good, bad)
     assert r.returncode == 1 and "Traceback" not in r.stderr
 
 
