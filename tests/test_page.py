@@ -91,6 +91,12 @@ def test_a_foreign_citizen_at_the_office_sees_the_residence_permit_and_the_passp
     assert page.locator("#citations blockquote").count() >= 1
     assert page.locator("#assumptions li").count() >= 1
     assert page.locator("#ask").is_hidden()
+    # the flowchart, drawn by the server with this path highlighted
+    page.wait_for_function("() => { const i = document.getElementById('diagram');"
+                           " return i.complete && i.naturalWidth > 100; }")
+    assert "diagram.svg?" in page.locator("#diagram").get_attribute("src")
+    assert "office" in page.locator("#diagram").get_attribute("src")
+    assert page.locator("#diagram-card").is_visible()
     shot(page, "3-plan-at-the-office")
 
 

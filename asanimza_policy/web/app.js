@@ -295,6 +295,7 @@ function showPlan(d) {
   $("diagram").onerror = () => { $("diagram-card").hidden = true; };
   $("diagram").src = diagram;
   $("diagram-link").href = diagram;
+  $("diagram-full").href = diagram;
 }
 
 document.addEventListener("DOMContentLoaded", start);
