@@ -269,7 +269,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, announce: Callable[[str], N
         raise ServerMissing("the server needs its optional packages: pip install 'asanimza-policy[server]'") \
             from None
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto given explicitly: asyncio turns Nagle off only on sockets that say
+    # they are TCP, and with it on every keep-alive answer waits 40 ms for an ACK
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))

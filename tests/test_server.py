@@ -250,3 +250,25 @@ def test_evaluate_never_imports_the_server_stack():
     """)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
+
+
+def test_served_connections_turn_nagle_off(monkeypatch):
+    """asyncio sets TCP_NODELAY only on sockets created as TCP; without it every
+    keep-alive answer (headers, then body) waited 40 ms for a delayed ACK."""
+    import uvicorn
+
+    from asanimza_policy import server
+
+    seen = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: seen.extend(sockets))
+    server.serve("127.0.0.1", 0, announce=lambda line: None)
+    [sock] = seen
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        client = socket.create_connection(sock.getsockname())
+        accepted, _ = sock.accept()
+        assert accepted.proto == socket.IPPROTO_TCP
+        accepted.close()
+        client.close()
+    finally:
+        sock.close()
