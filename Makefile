@@ -61,6 +61,7 @@ test: $(STAMP) dot browser
 
 bench: $(STAMP)
 	$(PY) bench/evaluate.py
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from .errors import PolicyNotFound
-from .model import Input, Policy
+from .model import Input, OutcomeNode, Policy
 from .registry import policy_ids, today
 from .registry import versions as _policies
 
@@ -92,7 +92,7 @@ def describe(policy: Policy) -> dict[str, Any]:
         "actions": [{"id": a.name, "description": a.description, "fields": dict(a.fields)}
                     for a in policy.actions.values()],
         "outcomes": [{"id": n.id, "title": n.title, "description": n.description, "status": n.status}
-                     for n in policy.nodes.values() if n.kind == "outcome"],
+                     for n in policy.nodes.values() if isinstance(n, OutcomeNode)],
     }
 
 

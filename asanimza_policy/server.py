@@ -41,6 +41,14 @@ class ServerMissing(RuntimeError):
     """The optional server packages are not installed."""
 
 
+class NotFound(PolicyNotFound):
+    """PolicyNotFound naming what was not found: the id, the version, or a version on that date."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
 class HTTPError(Exception):
     def __init__(self, status: int, code: str, message: str, field: str | None = None):
         super().__init__(message)
@@ -86,14 +94,12 @@ def _policy(policy_id: str, as_of: Any = None, version: Any = None) -> tuple[Pol
     try:
         versions(policy_id)
     except PolicyNotFound as e:
-        e.field = "id"
-        raise
+        raise NotFound(str(e), "id") from None
     day, ver = _as_of(as_of), _version(version)
     try:
         return resolve(policy_id, day, ver)
     except PolicyNotFound as e:
-        e.field = "version" if ver is not None else "as_of"
-        raise
+        raise NotFound(str(e), "version" if ver is not None else "as_of") from None
 
 
 def _query_context(text: str | None) -> dict:
@@ -154,6 +160,7 @@ def create_app(max_body: int = MAX_BODY_BYTES):
                 response = error(e.status, e.code, str(e), e.field)
             except HANDLED as e:
                 st = status_of(e)
+                assert st is not None          # HANDLED lists exactly the exceptions it maps
                 message = str(e) if st.http < 500 else "the policy file is broken: " + str(e)
                 response = error(st.http, st.code, message, getattr(e, "field", None))
             except Exception:      # a bug of ours: logged for the operator, JSON for the caller

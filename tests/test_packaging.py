@@ -54,3 +54,10 @@ def test_installed_copy_works_away_from_the_repository(wheel, tmp_path):
     assert cli("check", "--strict").returncode == 0
     r = cli("test")
     assert r.returncode == 0 and r.stdout.strip().endswith(" 0 failed")
+
+
+def test_wheel_ships_the_assistant_page_the_decision_schema_and_types(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("asanimza_policy/web/index.html", "asanimza_policy/web/app.js", "asanimza_policy/web/style.css",
+                   "asanimza_policy/_data/schema/decision.schema.json", "asanimza_policy/py.typed"):
+        assert needed in names, needed

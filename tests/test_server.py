@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -272,3 +273,21 @@ def test_served_connections_turn_nagle_off(monkeypatch):
         client.close()
     finally:
         sock.close()
+
+
+def test_one_table_gives_the_http_status_and_the_exit_code(policy_copy, tmp_path):
+    """A broken policy file: 500 over HTTP, exit 1 on the command line; bad input: 422 and 2; unknown: 404 and 2."""
+    from asanimza_policy.status import status_of
+
+    policy_copy(("start: channel", "start: nowhere"))
+    env = {"ASANIMZA_POLICY_PATH": str(tmp_path)}
+    with running_server(env) as url:
+        status, _, raw = call(url + EVALUATE, {"context": {}})
+    err = json.loads(raw)
+    assert (status, err["error"]) == (500, "policy_error") and "nowhere" in err["message"]
+    cli = subprocess.run([sys.executable, "-m", "asanimza_policy", "evaluate", "asan-imza-renewal"],
+                         capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env})
+    assert cli.returncode == 1 and "nowhere" in cli.stderr
+    assert (status_of(ap.InvalidContext("x")).http, status_of(ap.InvalidContext("x")).exit) == (422, 2)
+    assert (status_of(ap.PolicyNotFound("x")).http, status_of(ap.PolicyNotFound("x")).exit) == (404, 2)
+    assert status_of(ValueError("x")) is None
