@@ -163,3 +163,9 @@ def test_the_page_works_for_another_policy(page, base):
     page.get_by_role("button", name="Continue").click()
     sync_api.expect(page.locator("#plan-title")).to_have_text("Renew with a note")
     shot(page, "6-another-policy")
+    # the same answers on another day: too early to renew, which the rules do not cover
+    page.locator("#when summary").click()
+    page.locator("#as-of").fill("2026-07-01")
+    sync_api.expect(page.locator("#plan-badge")).to_have_text("Not covered by the rules")
+    sync_api.expect(page.locator("#plan-title")).to_have_text("Too early")
+    assert page.locator("#given-list dd").count() == 3

@@ -83,7 +83,11 @@ async function start() {
   const params = new URLSearchParams(location.search);
   state.asOf = params.get("as_of") || "";
   $("as-of").value = state.asOf;
-  $("as-of").addEventListener("change", () => { state.asOf = $("as-of").value; refresh(); });
+  // another day may mean another version of the policy: read it again, keep the answers
+  $("as-of").addEventListener("change", () => {
+    state.asOf = $("as-of").value;
+    if (state.policy) choosePolicy(state.policy.id, true);
+  });
   $("back").addEventListener("click", back);
   $("restart").addEventListener("click", () => { state.answers = []; refresh(); });
   $("policy").addEventListener("change", () => choosePolicy($("policy").value));
@@ -107,7 +111,7 @@ async function start() {
   await choosePolicy(first.id);
 }
 
-async function choosePolicy(id) {
+async function choosePolicy(id, keepAnswers) {
   showError("");
   const seq = ++state.seq;
   let policy;
@@ -121,7 +125,8 @@ async function choosePolicy(id) {
   state.policy = policy;
   $("title").textContent = state.policy.title;
   document.title = state.policy.title;
-  state.answers = [];
+  const fields = new Set(policy.inputs.map((i) => i.field));
+  state.answers = keepAnswers ? state.answers.filter(([f]) => fields.has(f)) : [];
   await refresh();
 }
 
