@@ -89,8 +89,8 @@ def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding
     except (OSError, UnicodeDecodeError) as e:
         pos = doc.pos(("source", "path"))
         reason = "not found" if isinstance(e, FileNotFoundError) else "cannot be read"
-        return [Finding("SOURCE_MISSING", f"source text {policy.source.path} {reason} (next to the policy file)",
-                        doc.path, pos.line, pos.col)]
+        return [Finding.at("SOURCE_MISSING", f"source text {policy.source.path} {reason} (next to the policy file)",
+                           doc.path, pos)]
     lines = [normalize(line) for line in source.splitlines()]
     whole = "\n".join(lines)
     out = []
@@ -100,12 +100,12 @@ def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding
         if not c or c not in whole:
             close = _closest(c, lines)
             hint = f"; closest source line: {close!r}" if close else ""
-            out.append(Finding("CITATION_NOT_FOUND", f"not found word for word in {policy.source.path}{hint}",
-                               doc.path, pos.line, pos.col))
+            out.append(Finding.at("CITATION_NOT_FOUND", f"not found word for word in {policy.source.path}{hint}",
+                                  doc.path, pos))
             continue
         if not any(_whole_sentences(c, line) for line in lines if c in line):
-            out.append(Finding("CITATION_FRAGMENT", "quotes part of a sentence; cite whole sentences",
-                               doc.path, pos.line, pos.col, WARNING))
+            out.append(Finding.at("CITATION_FRAGMENT", "quotes part of a sentence; cite whole sentences",
+                                  doc.path, pos, WARNING))
     return out
 
 
@@ -130,7 +130,7 @@ def _closest(cite: str, lines: list[str]) -> str | None:
 
 def layout_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
     """The registry's layout rule, at the position of the key that breaks it."""
-    return [Finding("LAYOUT", message, doc.path, doc.pos((key,)).line, doc.pos((key,)).col)
+    return [Finding.at("LAYOUT", message, doc.path, doc.pos((key,)))
             for key, message in layout_problems(policy, path)]
 
 
@@ -142,17 +142,15 @@ def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:
     for policy, doc in versions[1:]:
         if policy.timezone != first.timezone:
             pos = doc.pos(("timezone",))
-            out.append(Finding("VERSION_TIMEZONE", f"time zone {policy.timezone} differs from {first.timezone} of "
-                               f"version {first.version}; all versions of a policy share one", doc.path,
-                               pos.line, pos.col))
+            out.append(Finding.at("VERSION_TIMEZONE", f"time zone {policy.timezone} differs from {first.timezone} "
+                                  f"of version {first.version}; all versions of a policy share one", doc.path, pos))
     for (a, _), (b, doc) in zip(versions, versions[1:]):
         if a.effective_until is None or a.effective_until >= b.effective_from:
             pos = doc.pos(("effective_from",))
             until = f"until {a.effective_until}" if a.effective_until else "with no end"
-            out.append(Finding("VERSION_OVERLAP", f"version {b.version} from {b.effective_from} is in effect on the "
+            out.append(Finding.at("VERSION_OVERLAP", f"version {b.version} from {b.effective_from} is in effect on the "
                                f"same days as version {a.version} (from {a.effective_from} {until}); end "
-                               f"{a.version} with effective_until before {b.effective_from}", doc.path,
-                               pos.line, pos.col))
+                               f"{a.version} with effective_until before {b.effective_from}", doc.path, pos))
     return out
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable, Iterator, Mapping
 
+from .dates import parse_iso_date
 from .findings import did_you_mean
 
 MAX_LENGTH = 2000
@@ -516,14 +517,9 @@ def _check_call(node: Call, env) -> Type:
     return first
 
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 def _parse_date_literal(a: Literal) -> date:
     try:
-        if not _DATE_RE.match(a.value):
-            raise ValueError
-        return date.fromisoformat(a.value)
+        return parse_iso_date(a.value)
     except ValueError:
         raise ExprError(f"{a.value!r} is not a date YYYY-MM-DD", a.offset) from None
 

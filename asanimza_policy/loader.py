@@ -99,7 +99,7 @@ def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX
               max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Document:
     """Parse one YAML document; raise :class:`PolicyError` with positions on any problem."""
     def fail(code, message, pos=Position()):
-        raise PolicyError([Finding(code, message, path, pos.line, pos.col)])
+        raise PolicyError([Finding.at(code, message, path, pos)])
 
     if isinstance(text, bytes):
         if len(text) > max_bytes:

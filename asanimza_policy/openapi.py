@@ -11,11 +11,11 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from .registry import schema_path
+from .resources import schema_file
 
 
 def decision_schema() -> dict[str, Any]:
-    path = schema_path().with_name("decision.schema.json")
+    path = schema_file("decision.schema.json")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from .errors import PolicyError, PolicyNotFound
 from .findings import Finding
 from .loader import load_file
+from .resources import schema_file, shipped_policies
 from .build import build_policy
 from .model import POLICY_ID, SEMVER, Policy, semver_key
 
-_PACKAGE = Path(__file__).resolve().parent
 _lock = threading.Lock()
 _compiled: dict[tuple, Policy] = {}
 _versions: dict[str, list[Policy]] = {}
@@ -35,13 +35,11 @@ def clear_cache() -> None:
 
 
 def shipped_root() -> Path:
-    packaged = _PACKAGE / "_data" / "policies"
-    return packaged if packaged.is_dir() else _PACKAGE.parent / "policies"
+    return shipped_policies()
 
 
 def schema_path() -> Path:
-    packaged = _PACKAGE / "_data" / "schema" / "policy.schema.json"
-    return packaged if packaged.is_file() else _PACKAGE.parent / "schema" / "policy.schema.json"
+    return schema_file()
 
 
 def roots() -> list[Path]:

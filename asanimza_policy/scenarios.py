@@ -58,7 +58,7 @@ class Result:
 
 def _finding(doc: Document, path, message: str) -> Finding:
     pos = doc.pos(path)
-    return Finding("SCENARIO", message, doc.path, pos.line, pos.col)
+    return Finding.at("SCENARIO", message, doc.path, pos)
 
 
 def load_scenarios(path: str | Path, display: str | None = None) -> tuple[Document, list[Finding]]:

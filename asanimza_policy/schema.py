@@ -14,14 +14,14 @@ import json
 
 from .findings import Finding, did_you_mean, kind_of
 from .loader import Document
-from .registry import schema_path
+from .resources import schema_file
 
 
 @functools.lru_cache(maxsize=1)
 def _validator():
     import jsonschema
 
-    with open(schema_path(), encoding="utf-8") as fh:
+    with open(schema_file(), encoding="utf-8") as fh:
         schema = json.load(fh)
     return jsonschema.Draft202012Validator(schema)
 
@@ -107,5 +107,5 @@ def schema_findings(doc: Document) -> list[Finding]:
             continue
         seen.add(key)
         code = "SCHEMA_UNKNOWN_KEY" if err.validator == "additionalProperties" else "SCHEMA"
-        out.append(Finding(code, message, doc.path, pos.line, pos.col))
+        out.append(Finding.at(code, message, doc.path, pos))
     return out

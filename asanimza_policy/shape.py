@@ -31,7 +31,7 @@ class ShapeReader:
         pos = self.doc.key_pos(path) if key else self.doc.pos(path)
         if offset is not None:
             pos = Position(pos.line, pos.col + self.doc.text_offset(path) + offset)
-        self.findings.append(Finding(code, message, self.doc.path, pos.line, pos.col, severity))
+        self.findings.append(Finding.at(code, message, self.doc.path, pos, severity))
 
     # -- shape readers: each returns None (and reports) when the value is unusable
 
