@@ -15,7 +15,7 @@ POLICY   ?= asan-imza-renewal
 AS_OF    ?= 2026-11-24
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check bench clean dot browser venv serve
+.PHONY: run test check bench mutate clean dot browser venv serve
 
 venv: $(STAMP)
 
@@ -63,5 +63,11 @@ bench: $(STAMP)
 	$(PY) bench/evaluate.py
 	$(PY) bench/load.py
 
+# Mutation testing, on demand (minutes, not in CI): make mutate [MODULE=expr]
+MUTMUT_VERSION := 3.8.1
+mutate: $(STAMP)
+	@$(PY) -c "import mutmut" 2>/dev/null || $(PY) -m pip install --quiet 'mutmut==$(MUTMUT_VERSION)'
+	$(PY) tools/mutate.py $(MODULE)
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) build dist .pytest_cache mutants

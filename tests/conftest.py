@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policies" / "asan-imza-renewal"
 POLICY_FILE = POLICY_DIR / "1.0.0.yaml"
 AS_OF = date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def _one_process_in_mutation_runs(monkeypatch):
+    """Under mutmut (`make mutate`), a test that starts a process is skipped: the mutant lives in
+    this process, and a child would neither see it nor find mutmut's settings."""
+    if "MUTANT_UNDER_TEST" in os.environ:
+        def refuse(*args, **kwargs):
+            pytest.skip("starts a process; mutation runs test this process only")
+        monkeypatch.setattr(subprocess, "Popen", refuse)
+        monkeypatch.setattr(pty, "fork", refuse)
 
 
 @pytest.fixture
