@@ -547,30 +547,26 @@ class PolicyBuilder(ShapeReader):
                            common["cites"], common["assumes"], self.doc.pos(p))
 
     def _check_acyclic(self, nodes: Mapping[str, GraphNode], start: str) -> None:
-        """The walk must end: report any loop reachable from the start."""
-        state: dict[str, int] = {}
-        stack: list[tuple[str, int]] = [(start, 0)]
-        trail: list[str] = []
-        while stack:
-            nid, i = stack.pop()
-            exits = nodes[nid].exits if nid in nodes else ()
-            if i == 0:
-                if state.get(nid) == 2:
-                    continue
-                state[nid] = 1
-                trail.append(nid)
-            if i < len(exits):
-                stack.append((nid, i + 1))
-                nxt = exits[i].goto
-                if state.get(nxt) == 1:
-                    loop = trail[trail.index(nxt):] + [nxt]
-                    self.err("GRAPH_CYCLE", f"the graph loops: {' -> '.join(loop)}", ("nodes", nid), key=True)
-                    return
-                if nxt in nodes and state.get(nxt) != 2:
-                    stack.append((nxt, 0))
-            else:
-                state[nid] = 2
-                trail.pop()
+        """The walk must end: report a loop reachable from the start."""
+        from graphlib import CycleError, TopologicalSorter
+
+        reached: dict[str, list[str]] = {}      # node -> the nodes its exits lead to, in walking order
+        todo = [start]
+        while todo:
+            nid = todo.pop()
+            if nid in reached or nid not in nodes:
+                continue
+            reached[nid] = [b.goto for b in nodes[nid].exits if b.goto in nodes]
+            todo.extend(reversed(reached[nid]))
+        try:
+            # a node's exits stand in for its predecessors: the order is not used, only the loop
+            TopologicalSorter(reached).prepare()
+        except CycleError as e:
+            loop = list(reversed(e.args[1][1:]))     # graphlib lists it against the walk's direction
+            first = min(range(len(loop)), key=lambda i: list(reached).index(loop[i]))
+            loop = loop[first:] + loop[:first]
+            self.err("GRAPH_CYCLE", f"the graph loops: {' -> '.join(loop + loop[:1])}", ("nodes", loop[-1]),
+                     key=True)
 
 
 # The kinds of node: what each allows and requires besides kind, title,
