@@ -154,6 +154,12 @@ def test_context_schema_of_a_chosen_version(base):
     _, _, old = get_json(base + "/v1/policies/library-card/context.schema.json?version=1.0.0")
     _, _, dated = get_json(base + "/v1/policies/library-card/context.schema.json?as_of=2026-03-01")
     assert old == dated and old["$id"].endswith(":1.0.0:context")
+    cli = subprocess.run([sys.executable, "-m", "asanimza_policy", "context-schema", "library-card", "--version",
+                          "1.0.0"], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "ASANIMZA_POLICY_PATH": str(FIXTURES)})
+    assert cli.returncode == 0 and json.loads(cli.stdout) == old
+    ages = old["properties"]["age"]
+    assert ages["type"] == ["integer", "null"] and ages["title"] == "How old are you?"
     assert get_json(base + "/v1/policies/library-card/context.schema.json?version=7.0.0")[0] == 404
 
 
