@@ -270,7 +270,7 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
     except OutOfRange as e:
         field = _blame(policy, values, e.names)
         raise InvalidContext(f"{field}: {e}", field) from None
-    raise _gap(policy, node, "the walk did not reach an outcome")  # pragma: no cover - graphs are acyclic
+    raise _gap(policy, node, "the walk did not reach an outcome")  # pragma: no cover, no mutate - graphs are acyclic
 
 
 def _decision(policy: Policy, as_of: date, recorder: _Recorder, status: str, **what) -> Decision:

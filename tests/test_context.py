@@ -331,3 +331,70 @@ def test_date_overflow_caused_by_as_of_names_as_of():
                "wrong_type_activated": False}
     e = invalid(context, as_of=date(9999, 12, 31))
     assert str(e).startswith("as_of")
+
+
+# -- what the caller is told, word for word, for every type of input ---------------------------
+
+EVERY_TYPE = """\
+id: every-type
+version: 1.0.0
+title: One input of each type
+effective_from: "2026-01-01"
+timezone: UTC
+source: {title: S, path: s.txt}
+inputs:
+  ok: {type: boolean, question: OK?}
+  born: {type: date, question: Born?}
+  count: {type: integer, question: How many?}
+  name: {type: string, question: Name?}
+  colour: {type: enum, values: [red, green], question: Colour?}
+actions: {go: {description: Go.}}
+start: end
+nodes:
+  end: {kind: outcome, title: End, status: complete}
+"""
+
+
+@pytest.fixture(scope="module")
+def every_type(tmp_path_factory):
+    f = tmp_path_factory.mktemp("every-type") / "every-type.yaml"
+    f.write_text(EVERY_TYPE, encoding="utf-8")
+    return ap.load(f)
+
+
+@pytest.mark.parametrize("context, field, message", [
+    ({"ok": "yes"}, "ok", "ok: expected true or false; got 'yes'"),
+    ({"ok": 1}, "ok", "ok: expected true or false; got 1"),
+    ({"born": 20260101}, "born", "born: expected a date YYYY-MM-DD; got 20260101"),
+    ({"born": "1.1.2026"}, "born", "born: expected a date YYYY-MM-DD; got '1.1.2026'"),
+    ({"born": ""}, "born", "born: empty string; expected a date YYYY-MM-DD"),
+    ({"born": "2026-02-30"}, "born", "born: '2026-02-30' is not a real date"),
+    ({"born": datetime(2026, 1, 1, 9)}, "born", "born: expected a date YYYY-MM-DD; got a datetime 2026-01-01T09:00:00"),
+    ({"count": 1.5}, "count", "count: expected a whole number; got 1.5"),
+    ({"count": True}, "count", "count: expected a whole number; got True"),
+    ({"count": "7"}, "count", "count: expected a whole number; got '7'"),
+    ({"name": 5}, "name", "name: expected text; got 5"),
+    ({"name": ""}, "name", "name: empty string"),
+    ({"colour": 5}, "colour", "colour: expected one of red, green; got 5"),
+    ({"colour": ""}, "colour", "colour: empty string; expected one of red, green"),
+    ({"colour": "gren"}, "colour", "colour: expected one of red, green; got 'gren' (did you mean 'green'?)"),
+    ({"colour": "blue"}, "colour", "colour: expected one of red, green; got 'blue'"),
+    ({"colr": "red"}, "colr", "colr: not a field of policy every-type (did you mean 'colour'?); its fields are "
+                              "ok, born, count, name, colour"),
+    ({5: "red"}, None, "context keys must be field names (text); got 5"),
+    (None, None, "context must be a mapping of field names to values; got nothing"),
+    (["ok"], None, "context must be a mapping of field names to values; got list"),
+    # a long value is shown up to 60 characters, then cut
+    ({"count": "x" * 58}, "count", "count: expected a whole number; got '" + "x" * 58 + "'"),
+    ({"count": "x" * 59}, "count", "count: expected a whole number; got '" + "x" * 56 + "..."),
+], ids=repr)
+def test_the_caller_is_told_what_was_wrong_word_for_word(every_type, context, field, message):
+    with pytest.raises(InvalidContext) as e:
+        ap.evaluate(every_type, context, as_of="2026-06-01")
+    assert (str(e.value), e.value.field) == (message, field)
+
+
+def test_a_value_of_each_type_is_accepted_as_given(every_type):
+    d = ap.evaluate(every_type, {"ok": False, "born": "2000-02-29", "count": 0, "name": "Ada", "colour": "red"},
+                    as_of="2026-06-01")
+    assert (d.status, d.outcome) == ("complete", "end")

@@ -379,3 +379,65 @@ def test_a_node_kind_the_walk_does_not_know_is_an_error_not_an_outcome():
     odd = dataclasses.replace(policy, nodes=MappingProxyType({**policy.nodes, policy.start: Pause(policy.start)}))
     with pytest.raises(TypeError, match="no rule for node kind 'pause'"):
         ap.evaluate(odd, {}, as_of=AS_OF)
+
+
+# -- the walk's bookkeeping, on a policy made for it (tests/fixtures/engine/unknowns.yaml) ----------
+
+@pytest.fixture(scope="module")
+def unknowns():
+    return ap.load(Path(__file__).parent / "fixtures" / "engine" / "unknowns.yaml")
+
+
+@pytest.mark.parametrize("context, missing", [
+    # match: unique: every branch that cannot be told yet is asked about, together
+    ({}, ("member", "paid")),
+    # match: first: the first unknown branch blocks, and the question asks for what the later branches read
+    ({"member": True}, ("age", "start_on", "colour")),
+    # an outcome asks for what its steps' fields (note_day) and texts ({shade}, from colour) read
+    ({"member": True, "start_on": "2026-03-01", "age": 70}, ("colour", "note_day")),
+])
+def test_a_decision_asks_for_every_field_it_needs_at_once(unknowns, context, missing):
+    d = ap.evaluate(unknowns, context, as_of="2026-03-01")
+    assert (d.status, d.missing) == ("needs_input", missing)
+
+
+def test_step_text_shows_values_as_a_person_reads_them(unknowns):
+    said = {member: ap.evaluate(unknowns, {"member": member, "paid": not member, "start_on": "2026-04-01"},
+                                as_of="2026-03-01").steps[0].text for member in (True, False)}
+    assert said == {True: "Come on 2026-04-01; member: yes; until: none.",
+                    False: "Come on 2026-04-01; member: no; until: none."}
+
+
+def test_a_derived_value_is_cited_only_once_it_is_known(unknowns):
+    asked = ap.evaluate(unknowns, {"member": True}, as_of="2026-03-01")
+    assert asked.citations == ()
+    known = ap.evaluate(unknowns, {"member": True, "start_on": "2026-03-01"}, as_of="2026-03-01")
+    assert known.citations == ("Starting on another day is noted.",)
+
+
+@pytest.mark.parametrize("as_of, blamed", [
+    ("0001-01-01", "as_of"),       # the date at the calendar's edge is to blame, not the first one read
+    ("9999-12-31", "as_of"),
+    ("0400-01-01", "start_on"),    # no date at the edge: the first input the expression reads
+])
+def test_a_date_pushed_off_the_calendar_blames_the_input_behind_it(unknowns, as_of, blamed):
+    with pytest.raises(ap.InvalidContext) as e:
+        ap.evaluate(unknowns, {"member": True, "start_on": "2026-01-01"}, as_of=as_of)
+    assert e.value.field == blamed and str(e.value).startswith(f"{blamed}: ")
+    assert str(e.value).endswith(" is outside the calendar")
+
+
+def test_listeners_hear_the_start_and_each_step_with_its_outcome(unknowns):
+    class Steps(ap.Listener):
+        def __init__(self):
+            self.heard = []
+
+        def walk_started(self, policy, as_of):
+            self.heard.append(("start", policy.id, as_of))
+
+        def step_planned(self, outcome, step):
+            self.heard.append(("step", outcome.id, step.action))
+
+    r = Steps()
+    ap.evaluate(unknowns, {"member": True, "start_on": "2026-04-01"}, as_of="2026-03-01", listeners=[r])
+    assert r.heard == [("start", "unknowns", date(2026, 3, 1)), ("step", "later", "go"), ("step", "later", "go")]

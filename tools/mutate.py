@@ -6,15 +6,16 @@
 mutmut (configured under [tool.mutmut] in pyproject.toml) copies the package into
 ``mutants/``, makes small changes to the code one at a time (a ``<`` for a
 ``<=``, a deleted call, a changed constant) and runs the tests that reach the
-changed function; a mutant the tests do not notice "survives".  Results are
-kept in ``mutants/`` so a second run only retests what changed.  Then this
-script prints the score per module.  To see a survivor:
+changed function; a mutant the tests do not notice "survives".  Each run
+starts afresh (the tests may have changed since the last one) and prints the
+score per module; the records stay in ``mutants/`` until the next run.  To see a survivor:
 ``.venv/bin/mutmut results`` and ``.venv/bin/mutmut show NAME``.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -50,6 +51,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"mutate: no module {', '.join(unknown)} in {PACKAGE}/ (core: {', '.join(CORE)})", file=sys.stderr)
         return 2
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     patterns = [f"{PACKAGE}.{f.stem}.*" for m in modules for f in files_of(m)]
     run = subprocess.run([str(MUTMUT), "run", "--max-children", str(os.cpu_count() or 2), *patterns], cwd=ROOT)
     print()
