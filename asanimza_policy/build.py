@@ -121,7 +121,7 @@ class PolicyBuilder(ShapeReader):
 
     # -- expressions ---------------------------------------------------------
 
-    def parse_expression(self, value, path, what: str) -> tuple[str, ex.Node] | None:
+    def parse_expression(self, value, path, what: str) -> tuple[str, ex.Expr] | None:
         """The text and syntax tree of an expression, or None (reported)."""
         if isinstance(value, bool) or isinstance(value, int):
             value = str(value).lower()   # a YAML true / 3 is the same as the expression text
@@ -135,7 +135,7 @@ class PolicyBuilder(ShapeReader):
             return None
 
     def expression(self, value, path, what: str, want: ex.Type | None = None,
-                   parsed: tuple[str, ex.Node] | None = None) -> ex.Expression | None:
+                   parsed: tuple[str, ex.Expr] | None = None) -> ex.Expression | None:
         """Parsed (unless ``parsed`` is given), type-checked against the names
         declared so far, and compiled; or None (reported)."""
         parsed = parsed or self.parse_expression(value, path, what)
@@ -280,7 +280,7 @@ class PolicyBuilder(ShapeReader):
 
         # parse each expression once; the names it reads order the derived values
         # (and show loops) before type-checking
-        parsed: dict[str, tuple[str, ex.Node] | None] = {}
+        parsed: dict[str, tuple[str, ex.Expr] | None] = {}
         reads: dict[str, tuple[str, ...]] = {}
         for name, body in bodies.items():
             if "expr" in body:
