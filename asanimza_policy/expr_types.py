@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from .expr_parse import KEYWORDS, Arith, BoolOp, Call, Compare, Expr, ExprError, In, Literal, Name, Neg, Not
 from .dates import parse_iso_date
+from .expr_parse import KEYWORDS, Arith, BoolOp, Call, Compare, Expr, ExprError, In, Literal, Name, Neg, Not
 from .findings import did_you_mean
 
 AS_OF = "as_of"     # the evaluation date, readable in every expression
