@@ -66,17 +66,25 @@ def evaluate(policy_id: str | Policy, context: Mapping[str, object], *, as_of: d
 
 
 def evaluate_many(policy_id: str | Policy, contexts: Iterable[Mapping[str, object]], *,
-                  as_of: date | str | None = None, version: str | None = None) -> Iterator[Decision]:
+                  as_of: date | str | None = None, version: str | None = None,
+                  errors: str = "raise") -> Iterator[Decision | InvalidContext]:
     """One decision per context, in order.  The policy is resolved now, so an
     unknown policy or version raises at the call; a bad context raises
-    :class:`InvalidContext` when its turn comes, naming its index."""
+    :class:`InvalidContext` when its turn comes, naming its index (``.index``)
+    and field (``.field``).  With ``errors="return"`` that exception is yielded
+    in the bad context's place instead, and the iteration goes on."""
+    if errors not in ("raise", "return"):
+        raise ValueError(f"errors must be 'raise' or 'return'; got {errors!r}")
     policy, day = _policy(policy_id, as_of, version)
+    keep_going = errors == "return"
 
-    def decisions() -> Iterator[Decision]:
+    def decisions() -> Iterator[Decision | InvalidContext]:
         for i, context in enumerate(contexts):
             try:
-                decision = run(policy, context, day)
+                result: Decision | InvalidContext = run(policy, context, day)
             except InvalidContext as e:
-                raise InvalidContext(f"contexts[{i}]: {e}", e.field) from None
-            yield decision
+                result = InvalidContext(f"contexts[{i}]: {e}", e.field, i)
+                if not keep_going:
+                    raise result from None
+            yield result
     return decisions()

@@ -8,19 +8,73 @@ the context lacks something the walk needs, which fields to ask for next
 (:class:`Question` s).  ``to_dict()`` is the JSON document every front end
 returns (Python, the command line, the HTTP API); its JSON Schema is
 ``schema/decision.schema.json``.
+
+Every part is an immutable value: it compares, hashes, copies and pickles (so a
+decision crosses to another process), and its Python shape follows its JSON
+shape: ``decision.assumptions[0].id`` is ``doc["assumptions"][0]["id"]``,
+``decision.steps[0].deadline`` is ``doc["steps"][0]["deadline"]`` and
+``question.choices[0].label`` is ``doc["questions"][0]["choices"][0]["label"]``
+(dates stay ``datetime.date`` in Python and are ISO strings in JSON).
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Iterator, NamedTuple
 
 COMPLETE, NEEDS_INPUT, NOT_COVERED = "complete", "needs_input", "not_covered"
 
 
-def _json_value(v: Any) -> Any:
-    return v.isoformat() if isinstance(v, date) else v
+class Fields(Mapping):
+    """A read-only mapping of a step's extra fields, in the action's order.
+
+    Unlike ``types.MappingProxyType`` it pickles, hashes and compares by value.
+    """
+
+    __slots__ = ("_d",)
+
+    def __init__(self, items: Mapping[str, Any] | Any = ()):
+        object.__setattr__(self, "_d", dict(items))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._d[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Fields):
+            return self._d == other._d
+        return self._d == other if isinstance(other, Mapping) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._d.items()))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("step fields are read-only")
+
+    def __reduce__(self):
+        return (Fields, (self._d,))
+
+    def __repr__(self) -> str:
+        return f"Fields({self._d!r})"
+
+
+class Assumption(NamedTuple):
+    """A named assumption the decision rests on; JSON ``{"id": ..., "text": ...}``."""
+    id: str
+    text: str
+
+
+class Choice(NamedTuple):
+    """One accepted answer to a question; JSON ``{"value": ..., "label": ...}``."""
+    value: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -31,15 +85,27 @@ class PlannedStep:
     words for this person (placeholders filled in); ``fields`` holds every
     extra field the action declares, in the declared order, each present:
     dates as ``date`` (or ``None``: for a deadline, no time limit), other
-    values as the policy computed them.
+    values as the policy computed them.  The extra fields are also attributes
+    (``step.deadline``), as they are keys of the step in JSON.
     """
     action: str
     text: str
-    fields: Mapping[str, Any]        # the action's extra fields, all present, in order
+    fields: Fields        # the action's extra fields, all present, in order
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when normal lookup fails; never for the dataclass fields
+        # themselves once set (guards unpickling, when ``fields`` is not set yet)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return self.__dict__["fields"][name]
+        except KeyError:
+            raise AttributeError(f"step {self.__dict__.get('action')!r} has no field {name!r}") from None
 
     def to_dict(self) -> dict:
         out = {"action": self.action, "text": self.text}
-        out.update((k, _json_value(v)) for k, v in self.fields.items())
+        for k, v in self.fields._d.items():
+            out[k] = v.isoformat() if isinstance(v, date) else v
         return out
 
 
@@ -49,18 +115,23 @@ class Question:
 
     ``text`` is the policy's question; ``type`` the field's declared type
     (boolean, enum, date, integer, string); for an enum, ``choices`` are the
-    allowed values in order and ``labels`` the words to show for them.
+    allowed values in order, each a :class:`Choice` (value, label); ``None``
+    for a field without a fixed list of values.
     """
     field: str
     text: str
     type: str
-    choices: tuple[str, ...] | None
-    labels: Mapping[str, str] = field(default_factory=dict)
+    choices: tuple[Choice, ...] | None = None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """value -> label of the choices (empty without choices)."""
+        return {c.value: c.label for c in self.choices or ()}
 
     def to_dict(self) -> dict:
         out = {"field": self.field, "text": self.text, "type": self.type}
         if self.choices is not None:
-            out["choices"] = [{"value": c, "label": self.labels.get(c, c)} for c in self.choices]
+            out["choices"] = [{"value": v, "label": lab} for v, lab in self.choices]
         return out
 
 
@@ -89,12 +160,13 @@ class Decision:
     documents: tuple[str, ...]
     trace: tuple[str, ...]
     citations: tuple[str, ...]
-    assumptions: tuple[tuple[str, str], ...]      # (id, text)
+    assumptions: tuple[Assumption, ...]
     # extensions beyond the contract
     title: str | None = None                      # the outcome's title
     questions: tuple[Question, ...] = ()          # with needs_input, in the order of missing
 
     def to_dict(self) -> dict:
+        """The contract's JSON document (plain dicts, lists and strings)."""
         return {
             "policy": self.policy,
             "version": self.version,
@@ -112,4 +184,8 @@ class Decision:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
+        """The document as JSON text; ``indent=None`` gives one compact line, fast."""
+        if indent is None:
+            from .encode import decision_json
+            return decision_json(self)
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)

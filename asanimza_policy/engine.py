@@ -12,11 +12,10 @@ read from disk; the only state is a per-call dict of values.
 from __future__ import annotations
 
 from datetime import date
-from types import MappingProxyType
 from typing import Any, Callable, Iterable
 
 from .context import validate
-from .decision import COMPLETE, NEEDS_INPUT, Decision, PlannedStep, Question
+from .decision import COMPLETE, NEEDS_INPUT, Assumption, Choice, Decision, Fields, PlannedStep, Question
 from .errors import InvalidContext, PolicyError
 from .expr import AS_OF, OutOfRange, Unknown, _merge
 from .findings import Finding
@@ -176,7 +175,7 @@ def _plan(policy: Policy, node: OutcomeNode, scope: _Scope):
                 unknown = _merge(unknown, val)
             pieces.append(_fmt(val))
         if unknown is None:
-            planned.append(PlannedStep(step.action, "".join(pieces), MappingProxyType(fields)))
+            planned.append(PlannedStep(step.action, "".join(pieces), Fields(fields)))
             used.append(step)
     return planned, used, unknown
 
@@ -278,7 +277,7 @@ def _decision(policy: Policy, as_of: date, recorder: _Recorder, status: str, **w
     return Decision(
         policy=policy.id, version=policy.version, as_of=as_of, status=status,
         trace=tuple(recorder.trace), citations=tuple(recorder.citations),
-        assumptions=tuple((a, policy.assumptions[a].text) for a in recorder.assumptions), **what)
+        assumptions=tuple(Assumption(a, policy.assumptions[a].text) for a in recorder.assumptions), **what)
 
 
 def _needs_input(policy, as_of, recorder, ls, node: GraphNode, unknown: Unknown) -> Decision:
@@ -288,12 +287,14 @@ def _needs_input(policy, as_of, recorder, ls, node: GraphNode, unknown: Unknown)
     missing = tuple(sorted(unknown.names, key=rank.__getitem__))
     for listener in ls:
         listener.input_missing(node, missing)
-    questions = tuple(
-        Question(n, policy.inputs[n].question, policy.inputs[n].type, policy.inputs[n].values,
-                 dict(policy.inputs[n].labels))
-        for n in missing)
+    questions = tuple(_question(policy.inputs[n]) for n in missing)
     return _decision(policy, as_of, recorder, NEEDS_INPUT, outcome=None, missing=missing, steps=(), documents=(),
                      title=None, questions=questions)
+
+
+def _question(inp) -> Question:
+    choices = None if inp.values is None else tuple(Choice(v, inp.labels.get(v, v)) for v in inp.values)
+    return Question(inp.name, inp.question, inp.type, choices)
 
 
 __all__ = ["Listener", "run", "COMPLETE", "NEEDS_INPUT"]

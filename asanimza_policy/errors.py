@@ -10,12 +10,17 @@ class InvalidContext(ValueError):
     """A context (or ``as_of``) that the policy cannot accept.
 
     ``field`` names the offending field (``None`` when the context as a whole
-    is wrong, e.g. not a mapping); the message always starts with it.
+    is wrong, e.g. not a mapping); the message always starts with it.  From
+    ``evaluate_many``, ``index`` is the position of the context (else ``None``).
     """
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, index: int | None = None):
         super().__init__(message)
         self.field = field
+        self.index = index
+
+    def __reduce__(self):      # keep field and index across processes
+        return (type(self), (str(self), self.field, self.index))
 
 
 class PolicyNotFound(LookupError):
