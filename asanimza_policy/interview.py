@@ -40,7 +40,7 @@ def choices_of(q: Question) -> list[tuple[str, str]]:
     if q.type == "boolean":
         return [("true", "Yes"), ("false", "No")]
     if q.choices:
-        return [(c, q.labels.get(c, c)) for c in q.choices]
+        return [(c.value, c.label) for c in q.choices]
     return []
 
 
