@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from asanimza_policy import registry
-from asanimza_policy.decision import NEEDS_INPUT, Question
+from asanimza_policy.decision import NEEDS_INPUT, Choice, Question
 from asanimza_policy.interview import Invalid, InterviewEnded, interview, parse_answer
 
 from .conftest import ROOT
@@ -105,7 +105,7 @@ def test_bad_known_answers_and_stdin_context_exit_2(tmp_path):
 @pytest.mark.parametrize("text, value", [("2", "sms"), ("SMS", "sms"), (" office ", "office"),
                                          ("at an azercell exclusive office", "office")])
 def test_enum_answers_by_number_value_or_label(text, value):
-    q = Question("channel", "How?", "enum", ("office", "sms"), {"office": "At an Azercell Exclusive office"})
+    q = Question("channel", "How?", "enum", (Choice("office", "At an Azercell Exclusive office"), Choice("sms", "sms")))
     assert parse_answer(q, text) == value
 
 
