@@ -93,6 +93,9 @@ def _parser() -> _Parser:
     k.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
     k.add_argument("--as-of", type=_date_arg, metavar="DATE", help="pick the version in effect on DATE")
 
+    d = sub.add_parser("docs", help="write the documentation generated from the policies")
+    d.add_argument("-o", "--output", metavar="DIR", default="docs", help="the folder (default: docs)")
+
     t = sub.add_parser("test", help="run scenario files (policies/<id>/tests/*.yaml)")
     t.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default: all shipped)")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
@@ -272,6 +275,19 @@ def _cmd_serve(args) -> tuple[str, int]:
     return "", 0
 
 
+def _cmd_docs(args) -> tuple[str, int]:
+    from .docs import generate
+
+    root = Path(args.output)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{args.output}: not a folder")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{args.output}: {e.strerror or e}") from None
+    return generate(root) + "\n", 0
+
+
 def _cmd_check(args) -> tuple[str, int]:
     from .check import check_paths
     from .findings import ERROR, format_json, format_text
@@ -336,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return e.code if isinstance(e.code, int) else 0
         text, code = {"evaluate": _cmd_evaluate, "ask": _cmd_ask, "check": _cmd_check,
                        "test": _cmd_test, "render": _cmd_render, "serve": _cmd_serve,
-                       "context-schema": _cmd_context_schema}[args.command](args)
+                       "context-schema": _cmd_context_schema, "docs": _cmd_docs}[args.command](args)
         _emit(text)
         return code
     except UsageError as e:

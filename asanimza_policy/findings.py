@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
+from .codes import CODES
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -28,6 +30,10 @@ class Finding:
     line: int = 1
     col: int = 1
     severity: str = ERROR
+
+    def __post_init__(self):
+        if self.code not in CODES:      # one table of codes: codes.py, which docs/checks.md is made from
+            raise ValueError(f"finding code {self.code!r} is not listed in asanimza_policy/codes.py")
 
     @classmethod
     def at(cls, code: str, message: str, path: str, pos: Position, severity: str = ERROR) -> "Finding":

@@ -193,7 +193,7 @@ def to_dot(policy, walk: Walk | None = None) -> str:
 
     boxes, arrows = chart(policy, walk)
     g = graphviz.Digraph(policy.id.replace("-", "_"))
-    g.attr(rankdir="TB", fontname="Helvetica", fontsize="16", labelloc="t", nodesep="0.35", ranksep="0.45",
+    g.attr(rankdir="LR", fontname="Helvetica", fontsize="16", labelloc="t", nodesep="0.35", ranksep="0.45",
            label=heading(policy) + (f"\nwalked path: {walk.status}" if walk else ""))
     g.attr("node", fontname="Helvetica", fontsize="11", margin="0.15,0.08")
     g.attr("edge", fontname="Helvetica", fontsize="10", color="#374151", fontcolor="#374151")
@@ -235,7 +235,7 @@ def _mermaid_text(lines: list[str]) -> str:
 def to_mermaid(policy, walk: Walk | None = None) -> str:
     """The flowchart as Mermaid text (GitHub and GitLab draw it in Markdown)."""
     boxes, arrows = chart(policy, walk)
-    out = [f"%% {heading(policy)}", "flowchart TD"]
+    out = [f"%% {heading(policy)}", "flowchart LR"]
     out.append(f'  start(["start"]) --> n_{policy.start}')
     for box in boxes:
         lines = _wrap(box.title, TITLE_WIDTH)

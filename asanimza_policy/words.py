@@ -89,6 +89,8 @@ class Words:
         if kind == "Literal" and isinstance(node.value, bool):
             return "always" if node.value != negate else "never"
         text = self.term(node)
+        if kind == "Name" and self.kinds.get(node.name) == "boolean":
+            return f"{text} is {'no' if negate else 'yes'}"
         return f"not {text}" if negate else text
 
     def clauses(self, node, negate: bool = False) -> list[list[tuple[str, str]]]:

@@ -115,7 +115,7 @@ def mermaid_words(text: str) -> str:
 def test_mermaid_draws_every_node_and_edge_with_its_label_and_look(path):
     policy = ap.load(path)
     text = r.to_mermaid(policy)
-    assert text.startswith("%%") and "\nflowchart TD\n" in text
+    assert text.startswith("%%") and "\nflowchart LR\n" in text
     nodes = {m[1]: (mermaid_words(m[2] or m[3]), m[4]) for m in map(MERMAID_NODE.match, text.splitlines()) if m}
     edges = [(m[1], mermaid_words(m[2]), m[3]) for m in map(MERMAID_EDGE.match, text.splitlines()) if m]
     assert nodes == {n.id: (" ".join(n.title.split()), expected_kind(n)) for n in policy.nodes.values()}

@@ -19,11 +19,11 @@ KINDS = {"channel": "string", "expires_on": "date", "age": "integer", "paid": "b
     ("as_of <= expires_on", "as of is on or before expires on"),
     ("age < 16", "age is less than 16"),
     ("age >= 16", "age is at least 16"),
-    ("paid", "paid"),
-    ("not paid", "not paid"),
+    ("paid", "paid is yes"),
+    ("not paid", "paid is no"),
     ("channel in ['a', 'b']", "channel is one of a, b"),
     ("channel not in ['a', 'b']", "channel is none of a, b"),
-    ("paid and (age > 3 or channel == 'x')", "paid and (age is more than 3 or channel is x)"),
+    ("paid and (age > 3 or channel == 'x')", "paid is yes and (age is more than 3 or channel is x)"),
     ("days_between(as_of, expires_on) > 14", "the days from as of to expires on is more than 14"),
     ("expires_on - 14 < as_of", "14 days before expires on is before as of"),
     ("max(as_of, starts_on) == as_of", "the later of as of and starts on is as of"),
@@ -34,9 +34,9 @@ def test_condition_in_words(text, words):
 
 
 @pytest.mark.parametrize("text,words", [
-    ("not (paid and age > 3)", "not paid or age is at most 3"),
-    ("not (paid or channel == 'x')", "not paid and channel is not x"),
-    ("not not paid", "paid"),
+    ("not (paid and age > 3)", "paid is no or age is at most 3"),
+    ("not (paid or channel == 'x')", "paid is no and channel is not x"),
+    ("not not paid", "paid is yes"),
 ])
 def test_negation_is_pushed_into_the_words(text, words):
     assert describe(ex.parse(text), KINDS) == words
