@@ -314,7 +314,14 @@ class PolicyBuilder(ShapeReader):
         than MAX_DERIVED_DEPTH are findings."""
         order: list[str] = []
         state: dict[str, int] = {}
+        depth: dict[str, int] = {}   # the longest chain of derived values from here down, this one included
+        below: dict[str, str] = {}   # the derived value it reads that starts that chain
         too_deep: list[str] = []     # reported once: every link of a long chain would repeat it
+
+        def report(top: str, chain: list[str]) -> None:
+            too_deep.append(top)
+            self.err("DERIVED_TOO_DEEP", f"derived values read each other more than {MAX_DERIVED_DEPTH} "
+                     f"levels deep: {' -> '.join(chain[:3])} -> ... -> {chain[-1]}", ("derived", top), key=True)
 
         def visit(n: str, trail: list[str]) -> None:
             if state.get(n) == 2:
@@ -324,19 +331,25 @@ class PolicyBuilder(ShapeReader):
                 self.err("DERIVED_CYCLE", f"derived values depend on each other in a loop: {' -> '.join(loop)}",
                          ("derived", n), key=True)
                 return
-            if len(trail) >= MAX_DERIVED_DEPTH:
+            if len(trail) >= MAX_DERIVED_DEPTH:    # the walk down stops here, so a long chain cannot overflow it
                 state[n] = 2
-                if too_deep:
-                    return
-                too_deep.append(n)
-                self.err("DERIVED_TOO_DEEP", f"derived values read each other more than {MAX_DERIVED_DEPTH} "
-                         f"levels deep: {' -> '.join(trail[:3])} -> ... -> {n}", ("derived", trail[0]), key=True)
+                if not too_deep:
+                    report(trail[0], trail + [n])
                 return
             state[n] = 1
             for dep in reads[n]:
                 if dep in bodies:
                     visit(dep, trail + [n])
             state[n] = 2
+            deps = [d for d in reads[n] if d in depth]
+            if deps:
+                below[n] = max(deps, key=depth.__getitem__)
+            depth[n] = 1 + (depth[below[n]] if n in below else 0)
+            if depth[n] > MAX_DERIVED_DEPTH and not too_deep:   # a chain built bottom-up, as authors write it
+                chain = [n]
+                while chain[-1] in below:
+                    chain.append(below[chain[-1]])
+                report(n, chain)
             order.append(n)
 
         for n in bodies:

@@ -272,8 +272,9 @@ def test_versions_must_share_a_time_zone(policy_copy):
     assert "VERSION_TIMEZONE" in codes(found)
 
 
-def _chained_policy(tmp_path, links: int):
-    derived = "".join(f"  d{i}:\n    expr: d{i - 1} + 1\n" for i in reversed(range(1, links)))
+def _chained_policy(tmp_path, links: int, top_down: bool = True):
+    order = reversed(range(1, links)) if top_down else range(1, links)
+    derived = "".join(f"  d{i}:\n    expr: d{i - 1} + 1\n" for i in order)
     f = tmp_path / "chain.yaml"
     f.write_text("id: chain\nversion: 1.0.0\ntitle: T\neffective_from: '2026-01-01'\ntimezone: UTC\n"
                  "source: {title: S, path: s.txt}\ninputs:\n  a: {type: integer, question: A?}\n"
@@ -284,19 +285,23 @@ def _chained_policy(tmp_path, links: int):
     return f
 
 
-def test_a_long_chain_of_derived_values_is_refused_once_not_a_crash(tmp_path):
+@pytest.mark.parametrize("top_down", [True, False], ids=["top-down", "bottom-up"])
+@pytest.mark.parametrize("links", [17, 3000])
+def test_a_long_chain_of_derived_values_is_refused_once_not_a_crash(tmp_path, links, top_down):
+    # was RecursionError at load (3000, top-down), and accepted then RecursionError at evaluation (bottom-up)
+    from asanimza_policy.build import build_policy
     from asanimza_policy.errors import PolicyError
     from asanimza_policy.loader import load_file
-    from asanimza_policy.build import build_policy
     with pytest.raises(PolicyError) as e:
-        build_policy(load_file(_chained_policy(tmp_path, 3000)))   # was RecursionError, at load and at evaluation
+        build_policy(load_file(_chained_policy(tmp_path, links, top_down)))
     assert codes(e.value.findings) == ["DERIVED_TOO_DEEP"]
 
 
-def test_a_chain_at_the_limit_evaluates(tmp_path):
+@pytest.mark.parametrize("top_down", [True, False], ids=["top-down", "bottom-up"])
+def test_a_chain_at_the_limit_evaluates(tmp_path, top_down):
     import asanimza_policy as ap
     from asanimza_policy.build import MAX_DERIVED_DEPTH
-    policy = ap.load(_chained_policy(tmp_path, MAX_DERIVED_DEPTH))
+    policy = ap.load(_chained_policy(tmp_path, MAX_DERIVED_DEPTH, top_down))
     d = ap.evaluate(policy, {"a": 1}, as_of="2026-02-01")
     assert d.outcome == "o"
 

@@ -92,6 +92,9 @@ def test_evaluate_a_policy_file_by_path(capsys):
     (["--context", "-"], "- channel\n", "context must be a mapping"),
     (["--context", "-"], "", "<stdin>: empty"),
     (["--context", "-"], "channel: office\nchannel: sms\n", "<stdin>:2:1: duplicate key 'channel'"),
+    # JSON is read strictly: the last of two equal keys does not silently win
+    (["--context", "-"], '{"channel": "office", "channel": "sms"}', "asanimza-policy: <stdin>: duplicate key 'channel'\n"),
+    (["--context", "-"], '{"channel": NaN}', "asanimza-policy: <stdin>: NaN is not a value a context can hold\n"),
     (["--context", "-"], "channel: [office\n", "<stdin>:2:1:"),
     (["--context", "/does/not/exist.yaml"], None, "--context /does/not/exist.yaml: No such file or directory"),
     (["--context", "/"], None, "--context /: is a folder"),

@@ -74,3 +74,72 @@ def test_a_scenario_without_a_date_is_refused(tmp_path):
     results, problems = run_file(f)
     assert results == [] and [p.format() for p in problems] == [
         f"{f}:3:5: SCENARIO a scenario needs as_of: \"YYYY-MM-DD\" (quoted)"]
+
+
+# -- each expectation is compared: a wrong one fails with what differs ----------------------------
+
+LIBRARY = ROOT / "tests" / "fixtures" / "policies"
+RIGHT = {
+    "status": "complete", "outcome": "minor", "missing": [], "documents": ["card", "guardian_note"],
+    "trace": ["fines", "window", "minor"], "steps": [{"action": "go", "not_before": "2026-02-24"}],
+    "citations": ["Cards can be renewed in the last 14 days."],
+    "citations_include": ["Cards can be renewed in the last 14 days."], "assumptions": ["desk_hours"],
+}
+
+
+def run_one(tmp_path, monkeypatch, expect: dict, context=None):
+    import json
+
+    from asanimza_policy import registry
+
+    monkeypatch.setenv("ASANIMZA_POLICY_PATH", str(LIBRARY))
+    registry.clear_cache()
+    context = context or {"has_fines": False, "card_expires_on": "2026-03-10", "age": 12}
+    f = tmp_path / "one.yaml"
+    f.write_text("policy: library-card\nscenarios:\n  - name: a minor\n    as_of: '2026-03-01'\n"
+                 f"    context: {json.dumps(context)}\n    expect: {json.dumps(expect)}\n", encoding="utf-8")
+    try:
+        results, problems = run_file(f)
+    finally:
+        registry.clear_cache()
+    assert problems == []
+    [result] = results
+    return list(result.problems)
+
+
+def test_every_expectation_met_passes(tmp_path, monkeypatch):
+    assert run_one(tmp_path, monkeypatch, RIGHT) == []
+
+
+@pytest.mark.parametrize("key, wrong, says", [
+    ("status", "needs_input", "status: expected 'needs_input', got 'complete'"),
+    ("outcome", "adult", "outcome: expected 'adult', got 'minor'"),
+    ("missing", ["age"], "missing: expected ['age'], got []"),
+    ("documents", ["card"], "documents: expected ['card'], got ['card', 'guardian_note']"),
+    ("trace", ["fines", "minor"], "trace: expected ['fines', 'minor'], got ['fines', 'window', 'minor']"),
+    ("steps", [], "steps: expected 0 steps, got 1: ['go']"),
+    ("steps", [{"action": "pay"}], "step 1 action: expected 'pay', got 'go'"),
+    ("steps", [{"not_before": "2026-02-25"}], "step 1 not_before: expected '2026-02-25', got '2026-02-24'"),
+    ("steps", [{"deadline": "2026-02-25"}], "step 1: has no field 'deadline' (its fields: action, text, not_before)"),
+    ("steps", ["go"], "steps[1]: expected a mapping of fields"),
+    ("citations", [], "citations differ; not expected: ['Cards can be renewed in the last 14 days.']; missing: []"),
+    ("citations", ["Minors need a note from a parent."],
+     "citations differ; not expected: ['Cards can be renewed in the last 14 days.']; "
+     "missing: ['Minors need a note from a parent.']"),
+    ("citations_include", ["Minors need a note from a parent."],
+     "citation missing: 'Minors need a note from a parent.'"),
+    ("assumptions", [], "assumptions: expected [], got ['desk_hours']"),
+    ("error", "age", "expected InvalidContext containing 'age', got a decision (complete)"),
+])
+def test_a_wrong_expectation_fails_saying_what_differs(tmp_path, monkeypatch, key, wrong, says):
+    assert run_one(tmp_path, monkeypatch, {**RIGHT, key: wrong}) == [says]
+
+
+@pytest.mark.parametrize("expect, says", [
+    ({"error": "age"}, []),
+    ({"error": "context"}, ["error: expected InvalidContext naming 'context', got one naming 'age': "
+                            "age: expected a whole number; got 'twelve'"]),
+    ({"outcome": "minor"}, ["raised InvalidContext: age: expected a whole number; got 'twelve'"]),
+])
+def test_an_expected_error_names_the_field(tmp_path, monkeypatch, expect, says):
+    assert run_one(tmp_path, monkeypatch, expect, context={"age": "twelve"}) == says
