@@ -73,6 +73,7 @@ docs: $(STAMP) dot
 bench: $(STAMP)
 	$(PY) bench/evaluate.py
 	$(PY) bench/load.py
+	$(PY) bench/batch.py
 
 # Mutation testing, on demand (minutes, not in CI): make mutate [MODULE=expr]
 MUTMUT_VERSION := 3.8.1

@@ -45,6 +45,16 @@ def _port_arg(text: str) -> int:
     return int(text)
 
 
+def _workers_arg(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 256:
+        raise argparse.ArgumentTypeError(f"expected a number of processes from 1 to 256; got {text!r}")
+    return n
+
+
 def _parser() -> _Parser:
     from . import __version__
 
@@ -95,6 +105,22 @@ def _parser() -> _Parser:
 
     d = sub.add_parser("docs", help="write the documentation generated from the policies")
     d.add_argument("-o", "--output", metavar="DIR", default="docs", help="the folder (default: docs)")
+
+    b = sub.add_parser("batch", help="one decision (or error row) per row of a CSV or JSON Lines file")
+    b.add_argument("policy", metavar="POLICY", help="a policy id (or a path to a policy file)")
+    b.add_argument("--input", required=True, metavar="FILE", help="CSV (with a header) or JSON Lines; - for stdin")
+    b.add_argument("--output", required=True, metavar="FILE", help="JSON Lines or CSV, written whole or not at "
+                   "all; - for stdout")
+    b.add_argument("--input-format", choices=("csv", "jsonl"), help="default: from the file name")
+    b.add_argument("--output-format", choices=("csv", "jsonl"), help="default: from the file name")
+    b.add_argument("--as-of", type=_date_arg, metavar="DATE", help="evaluation date YYYY-MM-DD "
+                   "(default: today in the policy's time zone)")
+    b.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
+    b.add_argument("--workers", type=_workers_arg, default=1, metavar="N", help="processes (default 1)")
+    b.add_argument("--id-column", metavar="NAME", help="a column copied to the output untouched (e.g. a subscriber id)")
+    b.add_argument("--ignore-unknown", action="store_true", help="skip columns the policy does not declare "
+                   "(default: such a row is an error row)")
+    b.add_argument("--full", action="store_true", help="the whole decision document in each row")
 
     t = sub.add_parser("test", help="run scenario files (policies/<id>/tests/*.yaml)")
     t.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default: all shipped)")
@@ -288,6 +314,29 @@ def _cmd_docs(args) -> tuple[str, int]:
     return generate(root) + "\n", 0
 
 
+def _cmd_batch(args) -> tuple[str, int]:
+    from .batch import BadInput, format_of, run_batch
+    from .rows import Job
+
+    try:
+        in_fmt = format_of(args.input, args.input_format, "--input")
+        out_fmt = format_of(args.output, args.output_format, "--output")
+    except BadInput as e:
+        raise UsageError(str(e)) from None
+    policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
+    job = Job(policy=args.policy, as_of=as_of, version=policy.version, input_format=in_fmt, output_format=out_fmt,
+              header=(), id_column=args.id_column, ignore_unknown=args.ignore_unknown, full=args.full)
+    progress = sys.stderr if sys.stderr is not None and sys.stderr.isatty() else None
+    try:
+        summary = run_batch(job, policy, args.input, args.output, args.workers, progress)
+    except BadInput as e:
+        raise UsageError(str(e)) from None
+    if summary.errors:
+        _fail(f"{summary.errors} of {summary.rows} rows are error rows (first: {summary.first_error})", 1)
+        return "", 1
+    return "", 0
+
+
 def _cmd_check(args) -> tuple[str, int]:
     from .check import check_paths
     from .findings import ERROR, format_json, format_text
@@ -352,7 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return e.code if isinstance(e.code, int) else 0
         text, code = {"evaluate": _cmd_evaluate, "ask": _cmd_ask, "check": _cmd_check,
                        "test": _cmd_test, "render": _cmd_render, "serve": _cmd_serve,
-                       "context-schema": _cmd_context_schema, "docs": _cmd_docs}[args.command](args)
+                       "context-schema": _cmd_context_schema, "docs": _cmd_docs,
+                       "batch": _cmd_batch}[args.command](args)
         _emit(text)
         return code
     except UsageError as e:

@@ -88,3 +88,28 @@ def decision_json(d) -> str:
         _fragment((d.status, d.outcome, d.missing), _middle),
         ",".join(map(_step, d.steps)),
         _fragment((d.documents, d.trace, d.citations, d.assumptions, d.title, d.questions), _tail)))
+
+
+def strings_json(items: tuple[str, ...]) -> str:
+    """A tuple of strings (missing, documents, ...) as a JSON list."""
+    return _fragment(("l", items), _list_fragment)
+
+
+def _list_fragment(key) -> str:
+    return _strings(key[1])
+
+
+def _step_brief(step) -> str:
+    out = '{"action":' + _str(step.action)
+    for k, v in step.fields._d.items():
+        out += "," + _str(k) + ":" + ("null" if v is None else _str(v) if type(v) is str else _value(v))
+    return out + "}"
+
+
+def steps_brief_json(d) -> str:
+    """The steps without their texts: action and extra fields (dates, ...)."""
+    return "[" + ",".join(map(_step_brief, d.steps)) + "]"
+
+
+def value_json(v: Any) -> str:
+    return _value(v)
