@@ -147,7 +147,9 @@ class Decision:
     ``steps`` and ``documents`` what to do and present; ``trace`` the node ids
     walked; ``citations`` the verbatim sentences of the source behind what was
     walked, each once; ``assumptions`` ``(id, text)`` of the policy's named
-    readings where its source is silent or ambiguous.  Frozen; equal inputs
+    readings where its source is silent or ambiguous; ``reasons`` why the walk
+    went the way it did: for each branch taken, in the order of ``trace``, the
+    condition that held, in words, with the dates and numbers it read.  Frozen; equal inputs
     give an equal decision.
     """
     policy: str
@@ -164,6 +166,7 @@ class Decision:
     # extensions beyond the contract
     title: str | None = None                      # the outcome's title
     questions: tuple[Question, ...] = ()          # with needs_input, in the order of missing
+    reasons: tuple[str, ...] = ()                 # what held at each branch taken, in words, in order
 
     def to_dict(self) -> dict:
         """The contract's JSON document (plain dicts, lists and strings)."""
@@ -181,6 +184,7 @@ class Decision:
             "assumptions": [{"id": i, "text": t} for i, t in self.assumptions],
             "title": self.title,
             "questions": [q.to_dict() for q in self.questions],
+            "reasons": list(self.reasons),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

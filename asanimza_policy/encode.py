@@ -68,7 +68,7 @@ def _tail(key) -> str:
     return ('],"documents":' + _strings(documents) + ',"trace":' + _strings(trace)
             + ',"citations":' + _strings(citations) + ',"assumptions":' + _assumptions(assumptions)
             + ',"title":' + ("null" if title is None else _str(title)) + ',"questions":' + _questions(questions)
-            + "}")
+            + ',"reasons":')
 
 
 def _fragment(key, make) -> str:
@@ -87,7 +87,8 @@ def decision_json(d) -> str:
         d.as_of.isoformat(),
         _fragment((d.status, d.outcome, d.missing), _middle),
         ",".join(map(_step, d.steps)),
-        _fragment((d.documents, d.trace, d.citations, d.assumptions, d.title, d.questions), _tail)))
+        _fragment((d.documents, d.trace, d.citations, d.assumptions, d.title, d.questions), _tail),
+        _strings(d.reasons), "}"))
 
 
 def strings_json(items: tuple[str, ...]) -> str:

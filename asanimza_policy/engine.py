@@ -20,6 +20,7 @@ from .errors import InvalidContext, PolicyError
 from .expr import AS_OF, OutOfRange, Unknown, _merge
 from .findings import Finding
 from .model import DecisionNode, Derived, GraphNode, MapEntry, OutcomeNode, Policy, Step
+from .words import reasons
 
 
 class Listener:
@@ -42,6 +43,8 @@ class _Recorder(Listener):
         self.trace: list[str] = []
         self.citations: dict[str, None] = {}
         self.assumptions: dict[str, None] = {}
+        self.taken: list = []                 # (node, branch) of each branch taken
+        self.values: dict = {}                # the walk's values, for the reasons' words
 
     def _cite(self, cites, assumes=()) -> None:
         for c in cites:
@@ -50,6 +53,9 @@ class _Recorder(Listener):
             self.assumptions.setdefault(a)
             for c in self.policy.assumptions[a].cites:
                 self.citations.setdefault(c)
+
+    def branch_taken(self, node, branch) -> None:
+        self.taken.append((node, branch))
 
     def node_entered(self, node) -> None:
         self.trace.append(node.id)
@@ -245,6 +251,7 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
     values = validate(policy, context)
     values[AS_OF] = as_of
     recorder = _Recorder(policy)
+    recorder.values = values
     ls = (recorder, *listeners)
     scope = _Scope(values, policy.derived, ls)
     nodes = policy.nodes
@@ -277,7 +284,8 @@ def _decision(policy: Policy, as_of: date, recorder: _Recorder, status: str, **w
     return Decision(
         policy=policy.id, version=policy.version, as_of=as_of, status=status,
         trace=tuple(recorder.trace), citations=tuple(recorder.citations),
-        assumptions=tuple(Assumption(a, policy.assumptions[a].text) for a in recorder.assumptions), **what)
+        assumptions=tuple(Assumption(a, policy.assumptions[a].text) for a in recorder.assumptions),
+        reasons=reasons(policy, recorder.taken, recorder.values), **what)
 
 
 def _needs_input(policy, as_of, recorder, ls, node: GraphNode, unknown: Unknown) -> Decision:

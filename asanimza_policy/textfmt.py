@@ -56,6 +56,10 @@ def render(decision: Decision, policy: Policy) -> str:
         for doc in d["documents"]:
             out += _wrap(policy.documents.get(doc, doc), "    ", "  - ")
     out += ["", "Path: " + " \u2192 ".join(d["trace"])]
+    if decision.reasons:
+        out += ["", "Why"]
+        for node, reason in zip(decision.trace, decision.reasons):
+            out += _wrap(f"{node}: {reason}", "    ", "  - ")
     if d["assumptions"]:
         out += ["", "Assumptions (where the source is silent or ambiguous)"]
         for a in d["assumptions"]:

@@ -48,6 +48,9 @@ def value_words(v: Any) -> str:
     return str(v)
 
 
+SLOTS: Any = object()      # as ``values``: mark where each value goes, to fill in later
+
+
 class Words:
     """Turns syntax trees into words for one policy's names.
 
@@ -119,7 +122,9 @@ class Words:
             return value_words(node.value)
         if kind == "Name":
             text = name_words(node.name)
-            if self.values is not None and self.kinds.get(node.name) in ("date", "integer"):
+            if self.values is SLOTS and self.kinds.get(node.name) in ("date", "integer"):
+                text += f"\0{node.name}\0"
+            elif self.values is not None and self.kinds.get(node.name) in ("date", "integer"):
                 v = self.values(node.name)
                 if isinstance(v, (date, int)) and not isinstance(v, bool):
                     text += f" ({value_words(v)})"
@@ -227,3 +232,43 @@ def branch_clauses(node, branch, kinds: Mapping[str, str], values=None) -> list[
     out += own
     texts = [" or ".join(t for t, _ in lits) for lits in out]
     return list(dict.fromkeys(texts))
+
+
+# -- reasons: the conditions that held, with the values they read -------------
+# A branch's words are worked out once (with a slot where each date or number
+# read goes) and filled in for each decision: a walk only pays for the values.
+
+_plans: dict[int, tuple[Any, tuple[str, ...]]] = {}
+_kinds: dict[int, tuple[Any, dict]] = {}
+
+
+def _plan(policy, node, branch) -> tuple[str, ...]:
+    hit = _plans.get(id(branch))
+    if hit is not None and hit[0] is branch:
+        return hit[1]
+    known = _kinds.get(id(policy))
+    if known is None or known[0] is not policy:
+        known = _kinds[id(policy)] = (policy, kinds_of(policy))
+    parts = tuple(branch_words(node, branch, known[1], SLOTS).split("\0"))
+    _plans[id(branch)] = (branch, parts)      # the branch is kept, so its id is not reused
+    return parts
+
+
+def reasons(policy, taken, values: Mapping[str, Any]) -> tuple[str, ...]:
+    """For each ``(node, branch)`` taken, in order, what held, in words, with the
+    dates and numbers it read: "as of (2026-12-10) is after certificate expires
+    on (2026-12-01)"."""
+    out = []
+    for node, branch in taken:
+        parts = _plan(policy, node, branch)
+        if len(parts) == 1:
+            out.append(parts[0])
+            continue
+        text = [parts[0]]
+        for i in range(1, len(parts), 2):       # odd parts are the names of slots
+            v = values.get(parts[i])
+            if isinstance(v, (date, int)) and not isinstance(v, bool):
+                text.append(f" ({value_words(v)})")
+            text.append(parts[i + 1])
+        out.append("".join(text))
+    return tuple(out)

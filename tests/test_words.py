@@ -61,3 +61,51 @@ def test_values_follow_the_dates_and_numbers_they_read():
 ])
 def test_value_rules_in_words(text, words):
     assert describe_value(ex.parse(text), KINDS) == words
+
+
+# -- reasons in every decision ----------------------------------------------------
+
+def test_a_decision_says_why_in_words_with_the_values_read():
+    import asanimza_policy as ap
+
+    d = ap.evaluate("asan-imza-renewal", {"channel": "sms", "certificate_expires_on": "2026-12-01",
+                                          "wrong_type_activated": False, "online_renewal_submitted": False},
+                    as_of=date(2026, 12, 10))
+    assert d.reasons == ("channel is sms",
+                         "as of (2026-12-10) is after certificate expires on (2026-12-01)",
+                         "wrong type activated is no",
+                         "online renewal submitted is no")
+    assert len(d.reasons) == len(d.trace) - 1
+    assert d.to_dict()["reasons"] == list(d.reasons)
+
+
+def test_a_walk_that_stops_for_input_says_why_it_got_there():
+    import asanimza_policy as ap
+
+    d = ap.evaluate("asan-imza-renewal", {"channel": "office"}, as_of=date(2026, 11, 24))
+    assert d.status == "needs_input" and d.reasons == ("channel is office",)
+    assert ap.evaluate("asan-imza-renewal", {}, as_of=date(2026, 11, 24)).reasons == ()
+
+
+def test_first_match_reasons_include_what_did_not_hold_before(tmp_path):
+    import asanimza_policy as ap
+
+    from .test_render import FIXTURES
+
+    policy = ap.load(FIXTURES / "library-card" / "1.1.0.yaml")
+    d = ap.evaluate(policy, {"has_fines": False, "card_expires_on": "2026-12-31", "age": 40},
+                    as_of=date(2026, 12, 20))
+    assert d.outcome == "adult"
+    assert d.reasons == ("has fines is no", "days left (11) is at most 14; age (40) is at least 16")
+
+
+def test_reasons_in_the_text_format(tmp_path, capsys):
+    from asanimza_policy.cli import main
+
+    ctx = tmp_path / "c.yaml"
+    ctx.write_text("channel: office\nsubscriber_type: individual\nappears_in_person: false\n", encoding="utf-8")
+    assert main(["evaluate", "asan-imza-renewal", "--as-of", "2026-11-24", "--format", "text", "--context",
+                 str(ctx)]) == 0
+    out = capsys.readouterr().out
+    assert "Why\n  - channel: channel is office\n  - office_subscriber_type: subscriber type is individual\n" \
+           "  - office_individual_presence: appears in person is no\n" in out
