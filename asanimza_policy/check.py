@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import PolicyError
-from .findings import WARNING, Finding, ordered
-from .loader import Document, load_file
 from .build import build_policy
+from .findings import WARNING, Finding, excerpt, ordered
+from .loader import Document, load_file, read_regular
 from .model import SEMVER, Policy
 from .registry import all_policy_files, display_path, expand_paths, layout_problems
 
@@ -33,10 +33,11 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
-def policy_files(paths: Iterable[str]) -> list[tuple[Path, str]]:
+def policy_files(paths: Iterable[str], unreadable: list | None = None) -> list[tuple[Path, str]]:
     """The files named, and the ``<version>.yaml`` files under the folders named
-    (not those in ``tests`` folders)."""
-    return expand_paths(paths, lambda f, parts: SEMVER.match(f.stem) and "tests" not in parts[1:-1])
+    (not those in ``tests`` folders); folders that cannot be listed go to
+    ``unreadable`` as (shown, reason)."""
+    return expand_paths(paths, lambda f, parts: SEMVER.match(f.stem) and "tests" not in parts[1:-1], unreadable)
 
 
 def check_file(path: Path, display: str | None = None) -> list[Finding]:
@@ -45,6 +46,8 @@ def check_file(path: Path, display: str | None = None) -> list[Finding]:
 
 
 def _check_one(path: Path, display: str | None = None) -> tuple[list[Finding], Policy | None, Document | None]:
+    """Findings, policy, document; ``OSError`` (``NotAFile`` for a folder, FIFO
+    or device named like a version) for a path that cannot be opened."""
     display = display or display_path(path)
     try:
         doc = load_file(path, display)
@@ -82,23 +85,47 @@ def _cite_paths(data, path=()):
             yield from _cite_paths(v, path + (i,))
 
 
-def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
-    source_file = path.parent / policy.source.path
+MAX_SOURCE_BYTES = 5_000_000
+
+
+def read_source(policy_file: Path, relative: str) -> str:
+    """The policy's source text: a regular UTF-8 file of at most
+    ``MAX_SOURCE_BYTES`` inside the policy's folder (symbolic links resolved),
+    so that ``check`` run on someone else's policy never reads, or quotes,
+    a file outside it.  ``ValueError`` says what is wrong."""
+    folder = policy_file.resolve().parent
+    target = (folder / relative).resolve()
+    if not target.is_relative_to(folder):
+        raise ValueError("is outside the policy's folder; keep the source text beside the policy file")
     try:
-        source = source_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        raw = read_regular(target, MAX_SOURCE_BYTES)
+    except FileNotFoundError:
+        raise ValueError("not found (next to the policy file)") from None
+    except OSError as e:
+        raise ValueError(f"cannot be read: {e.strerror or e}") from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise ValueError(f"is larger than {MAX_SOURCE_BYTES:,} bytes")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("is not UTF-8 text") from None
+
+
+def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
+    try:
+        source = read_source(path, policy.source.path)
+    except ValueError as e:
         pos = doc.pos(("source", "path"))
-        reason = "not found" if isinstance(e, FileNotFoundError) else "cannot be read"
-        return [Finding.at("SOURCE_MISSING", f"source text {policy.source.path} {reason} (next to the policy file)",
-                           doc.path, pos)]
+        return [Finding.at("SOURCE_MISSING", f"source text {excerpt(policy.source.path)} {e}", doc.path, pos)]
     lines = [normalize(line) for line in source.splitlines()]
     whole = "\n".join(lines)
+    index = _Lines(lines)
     out = []
     for cpath, cite in _cite_paths(doc.data):
         c = normalize(cite)
         pos = doc.pos(cpath)
         if not c or c not in whole:
-            close = _closest(c, lines)
+            close = index.closest(c)
             hint = f"; closest source line: {close!r}" if close else ""
             out.append(Finding.at("CITATION_NOT_FOUND", f"not found word for word in {policy.source.path}{hint}",
                                   doc.path, pos))
@@ -119,13 +146,42 @@ def _whole_sentences(cite: str, line: str) -> bool:
     return False
 
 
-def _closest(cite: str, lines: list[str]) -> str | None:
-    import difflib
+class _Lines:
+    """The source lines, indexed by word, to find the line closest to a
+    citation that is not found.  A citation is compared (by difflib) with at
+    most ``SHORTLIST`` lines: those sharing the most of its less common words,
+    so a long source costs about one index lookup per word, not a comparison
+    per line."""
 
-    best = difflib.get_close_matches(cite, [ln for ln in lines if ln], n=1, cutoff=0.6)
-    if best:
-        return best[0][:120]
-    return None
+    SHORTLIST = 20
+    MAX_POSTINGS = 200      # a word on more lines than this does not tell them apart
+    MAX_CITE = 2000         # longer citations get no hint
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self._index: dict[str, list[int]] | None = None
+        self.compared = 0
+
+    def closest(self, cite: str) -> str | None:
+        import difflib
+
+        if not cite or len(cite) > self.MAX_CITE:
+            return None
+        if self._index is None:
+            self._index = {}
+            for i, line in enumerate(self.lines):
+                for w in set(line.lower().split()):
+                    self._index.setdefault(w, []).append(i)
+        hits: dict[int, int] = {}
+        for w in set(cite.lower().split()):
+            postings = self._index.get(w, ())
+            if len(postings) <= self.MAX_POSTINGS:
+                for i in postings:
+                    hits[i] = hits.get(i, 0) + 1
+        shortlist = [self.lines[i] for i in sorted(hits, key=lambda i: (-hits[i], i))[:self.SHORTLIST]]
+        self.compared += len(shortlist)
+        best = difflib.get_close_matches(cite, shortlist, n=1, cutoff=0.6)
+        return best[0][:120] if best else None
 
 
 def layout_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
@@ -156,8 +212,10 @@ def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:
 
 def check_paths(paths: Iterable[str] = ()) -> list[Finding]:
     """Findings for the named files and folders, or for every shipped policy."""
-    files = policy_files(paths) if paths else [(f, display_path(f)) for f in all_policy_files()]
-    findings: list[Finding] = []
+    unreadable: list[tuple[str, str]] = []
+    files = policy_files(paths, unreadable) if paths else [(f, display_path(f)) for f in all_policy_files()]
+    findings: list[Finding] = [Finding("FOLDER", f"cannot be read ({reason}); the policies in it were not checked",
+                                       shown) for shown, reason in unreadable]
     groups: dict[tuple, list[tuple[Policy, Document]]] = {}
     for f, shown in files:
         found, policy, doc = _check_one(f, shown)

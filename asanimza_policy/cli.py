@@ -210,12 +210,27 @@ def _cmd_evaluate(args) -> tuple[str, int]:
     context = _read_context(args.context)
     policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
     decision = run(policy, context, as_of)
-    fmt = args.format or ("text" if sys.stdout.isatty() else "json")
+    fmt = args.format or ("text" if _isatty(sys.stdout) else "json")
     if fmt == "ics":
         from .ics import to_ics
 
         return to_ics(decision, policy), 0
-    return (render(decision, policy) if fmt == "text" else decision.to_json() + "\n"), 0
+    if fmt == "text":
+        return render(decision, policy), 0
+    # JSON escapes what the output's encoding cannot carry (PYTHONIOENCODING=latin-1, a Windows console)
+    return (decision.to_json() if _utf8(sys.stdout) else
+            json.dumps(decision.to_dict(), indent=2, ensure_ascii=True)) + "\n", 0
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def _utf8(stream) -> bool:
+    return (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
 
 
 def _cmd_ask(args) -> tuple[str, int]:
@@ -343,33 +358,55 @@ def _cmd_check(args) -> tuple[str, int]:
 
     try:
         findings = check_paths(args.paths)
-    except FileNotFoundError as e:
-        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(_os_message(e)) from None
     counted = [f for f in findings if args.strict or f.severity == ERROR]
-    return (format_json(findings) if args.format == "json" else format_text(findings)), (1 if counted else 0)
+    return (format_json(findings, ascii=not _utf8(sys.stdout)) if args.format == "json"
+            else format_text(findings)), (1 if counted else 0)
 
 
-def scenario_files(paths: Sequence[str]) -> list[tuple[Path, str]]:
-    """The files named, and the ``*.yaml`` files in ``tests`` folders under the folders named."""
+def _os_message(e: OSError) -> str:
+    """``path: reason`` for a path that cannot be used, whatever raised it."""
+    if e.filename is not None:
+        return f"{e.filename}: {e.strerror or e}"
+    return e.strerror or str(e)
+
+
+def scenario_files(paths: Sequence[str], unreadable: list | None = None) -> list[tuple[Path, str]]:
+    """The files named, and the ``*.yaml`` files in ``tests`` folders under the
+    folders named; folders that cannot be listed go to ``unreadable``."""
     from .registry import display_path, expand_paths, roots
 
     if not paths:
-        return [(f, display_path(f)) for root in roots() if root.is_dir()
-                for f in sorted(root.glob("*/tests/*.yaml")) if f.is_file()]
+        return [(f, display_path(f)) for root in roots() for f in _glob(root, "*/tests/*.yaml") if f.is_file()]
     try:
-        return expand_paths(paths, lambda f, parts: "tests" in parts[:-1])
-    except FileNotFoundError as e:
-        raise UsageError(str(e)) from None
+        return expand_paths(paths, lambda f, parts: "tests" in parts[:-1], unreadable)
+    except OSError as e:
+        raise UsageError(_os_message(e)) from None
+
+
+def _glob(root: Path, pattern: str) -> list[Path]:
+    """The matches under a root; none when the root is missing or cannot be read."""
+    try:
+        return sorted(root.glob(pattern)) if root.is_dir() else []
+    except OSError:
+        return []
 
 
 def _cmd_test(args) -> tuple[str, int]:
     from .coverage import Coverage
+    from .findings import Finding
     from .scenarios import run_file
 
     out: list[str] = []
     passed = failed = 0
     coverage = Coverage()
-    for path, shown in scenario_files(args.paths):
+    unreadable: list[tuple[str, str]] = []
+    files = scenario_files(args.paths, unreadable)
+    for shown, reason in unreadable:
+        out.append(Finding("FOLDER", f"cannot be read ({reason}); the scenarios in it were not run", shown).format())
+        failed += 1
+    for path, shown in files:
         try:
             results, problems = run_file(path, shown, (coverage,))
         except OSError as e:
@@ -388,12 +425,24 @@ def _cmd_test(args) -> tuple[str, int]:
 
 
 def _emit(text: str) -> None:
+    if sys.stdout is None:      # started with stdout closed (`>&-`): nowhere to write, the exit code still tells
+        return
     sys.stdout.write(text)
     sys.stdout.flush()
 
 
+def _tolerant_streams() -> None:
+    """Characters the terminal's encoding lacks are escaped, not a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     code = 0
+    _tolerant_streams()
     try:
         try:
             args = _parser().parse_args(argv)
@@ -416,27 +465,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # the reader stopped early (`| head`): not an error of ours, and the
         # command's own exit code still tells whether it found something
-        _silence_stdout()
+        _silence(sys.stdout)
         return code
     except OSError as e:
-        _silence_stdout()
+        _silence(sys.stdout)
         what = e.filename if e.filename is not None else "output"
         return _fail(f"{what}: {e.strerror or e}", 2)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
 
 
-def _silence_stdout() -> None:
-    """Send what Python still wants to flush at exit nowhere, instead of a traceback."""
+def _silence(stream) -> None:
+    """Send what Python still wants to flush at exit nowhere, instead of a
+    traceback (or exit status 120) when the stream is gone or full."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
         pass
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr)
+    """One line on stderr, and ``code`` whether or not stderr can take it
+    (closed, ``2>/dev/full``)."""
+    try:
+        print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):
+        _silence(sys.stderr)
     return code
 
 

@@ -6,19 +6,26 @@ impossible dates are errors naming the field, and a ``datetime`` is not a date.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from .dates import looks_like_date, parse_iso_date
 from .errors import InvalidContext
-from .findings import did_you_mean
+from .findings import choice_list, did_you_mean, excerpt
 from .model import Input, Policy
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+# A context is untrusted: values are shown through ``excerpt`` (bounded and
+# escaped, never the repr of a huge integer or a deep list) and field names the
+# policy does not declare are escaped before they start a message.
+_show = excerpt
+
+
+def _name(key: str) -> str:
+    return key if len(key) <= 60 and key.isprintable() else excerpt(key)
 
 
 def parse_date(value: Any, field: str) -> date:
@@ -52,15 +59,18 @@ def _check(inp: Input, value: Any) -> Any:
             return value
         raise InvalidContext(f"{name}: expected a whole number; got {_show(value)}", name)
     if not isinstance(value, str):
-        want = f"one of {', '.join(inp.values)}" if t == "enum" else "text"
+        want = f"one of {choice_list(inp.values)}" if t == "enum" else "text"
         raise InvalidContext(f"{name}: expected {want}; got {_show(value)}", name)
     if value == "":
         raise InvalidContext(f"{name}: empty string"
-                             + (f"; expected one of {', '.join(inp.values)}" if t == "enum" else ""), name)
+                             + (f"; expected one of {choice_list(inp.values)}" if t == "enum" else ""), name)
     if t == "enum" and value not in inp.values:
         hint = did_you_mean(value, inp.values)
-        raise InvalidContext(f"{name}: expected one of {', '.join(inp.values)}; got {_show(value)}{hint}",
+        raise InvalidContext(f"{name}: expected one of {choice_list(inp.values)}; got {_show(value)}{hint}",
                              name)
+    if not value.isascii() and _SURROGATE.search(value):
+        raise InvalidContext(f"{name}: not valid Unicode text (half of a surrogate pair); got "
+                             f"{_show(value)}", name)
     return value
 
 
@@ -77,8 +87,8 @@ def validate(policy: Policy, context: Any) -> dict[str, Any]:
         inp = inputs.get(key)
         if inp is None:
             hint = did_you_mean(key, inputs)
-            raise InvalidContext(f"{key}: not a field of policy {policy.id}{hint}; its fields are "
-                                 f"{', '.join(inputs)}", key)
+            raise InvalidContext(f"{_name(key)}: not a field of policy {policy.id}{hint}; its fields are "
+                                 f"{choice_list(inputs)}", key)
         if value is not None:
             values[key] = _check(inp, value)
     return values

@@ -11,7 +11,13 @@ stream* and builds the values itself, iteratively, with:
   and friends stay strings), integers are decimal, nothing becomes a date;
 * bounded cost: a byte limit, a nesting limit and a limit on the number of
   nodes *after* alias expansion (an alias counts as the whole subtree it
-  repeats, so a "billion laughs" document is refused before anyone walks it).
+  repeats, so a "billion laughs" document is refused before anyone walks it);
+  the nesting limit holds for the built data too, aliases included, so no
+  later (recursive) reader meets data deeper than ``max_depth``;
+* regular files only: a FIFO, a device or a folder is refused before a byte is
+  read, so nothing blocks on it or reads it without end;
+* text that is valid Unicode: a ``"\\ud800"`` escape that leaves half of a
+  surrogate pair is refused (it could not be written out again as UTF-8).
 
 Every value's position is kept by its path (a tuple of keys and indices), and
 every mapping key's position too, so later stages can report
@@ -19,7 +25,10 @@ every mapping key's position too, so later stages can report
 """
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +66,17 @@ _SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 _ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _SEQ, _MAP}
 
 JSONPath = tuple
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _join_surrogates(v: str, mark) -> str:
+    """Pairs written as two escapes (``"\\ud83d\\ude00"``) become one character;
+    half a pair is refused."""
+    try:
+        return v.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        raise _Fail("YAML_ENCODING", "an escape leaves half of a surrogate pair (\\ud800-\\udfff); "
+                    "write the character itself", mark) from None
 
 
 @dataclass(frozen=True)
@@ -148,11 +168,58 @@ def _char_at(text: str, mark) -> str:
     return ""
 
 
+class NotAFile(OSError):
+    """A path that exists but is not a regular file (a folder, FIFO, device, socket)."""
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_regular(path: str | Path, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of a regular file.
+
+    The file is opened without blocking (a FIFO would otherwise wait for a
+    writer for ever) and checked with ``fstat`` on the open descriptor, so it
+    cannot be swapped for something else between the check and the read.
+    ``NotAFile`` (an ``OSError``) for anything but a regular file; other
+    ``OSError`` s propagate for the caller to report.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except IsADirectoryError:
+        raise NotAFile(errno.EISDIR, "is a folder, not a file", str(path)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotAFile(errno.EINVAL, f"is {_kind(mode)}, not a regular file", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def load_file(path: str | Path, display: str | None = None, **limits) -> Document:
-    """Read and parse a file; ``OSError`` propagates for the caller to report."""
-    p = Path(path)
-    with p.open("rb") as fh:
-        raw = fh.read(limits.get("max_bytes", MAX_BYTES) + 1)
+    """Read and parse a regular file; ``OSError`` (``NotAFile`` for a folder,
+    FIFO or device) propagates for the caller to report."""
+    raw = read_regular(path, limits.get("max_bytes", MAX_BYTES))
     return load_text(raw, display or str(path), **limits)
 
 
@@ -169,6 +236,8 @@ def _scalar(loader, event):
     if tag not in _ALLOWED_TAGS or tag in (_SEQ, _MAP):
         raise _Fail("YAML_TAG", f"tag {event.tag} is not allowed (only plain YAML values)", event.start_mark)
     v = event.value
+    if event.style == '"' and _SURROGATE.search(v):
+        v = _join_surrogates(v, event.start_mark)
     try:
         if tag == _STR:
             return v
@@ -191,15 +260,19 @@ def _build(text: str, max_nodes: int, max_depth: int):
     positions: dict = {}
     keys: dict = {}
     styles: dict = {}
-    anchors: dict = {}           # name -> (value, expanded node count)
-    stack: list = []             # frames: [container, path, pending_key, key_mark, anchor, count_at_start]
+    anchors: dict = {}           # name -> (value, expanded node count, height)
+    # frames: [container, path, pending_key, key_mark, anchor, count_at_start, height]; a
+    # container's height is 1 + its deepest child's (a scalar's is 0)
+    stack: list = []
     total = 0
     root = _NOTHING = object()
     _NOKEY = object()            # a mapping frame waiting for its next key
     docs = 0
 
-    def add(value, mark):
+    def add(value, mark, height=0):
         nonlocal root
+        if stack and stack[-1][6] <= height:
+            stack[-1][6] = height + 1
         if not stack:
             if root is not _NOTHING:  # pragma: no cover - the parser rejects this first
                 raise _Fail("YAML_MULTIPLE_DOCUMENTS", "more than one document", mark)
@@ -246,12 +319,15 @@ def _build(text: str, max_nodes: int, max_depth: int):
             if isinstance(event, yaml.AliasEvent):
                 if event.anchor not in anchors:
                     raise _Fail("YAML_ALIAS", f"unknown alias *{event.anchor}", event.start_mark)
-                value, count = anchors[event.anchor]
+                value, count, height = anchors[event.anchor]
                 total += count
                 if total > max_nodes:
                     raise _Fail("YAML_TOO_LARGE", f"document expands to more than {max_nodes:,} nodes "
                                 "(aliases repeat whole subtrees)", event.start_mark)
-                path = add(value, event.start_mark)
+                if len(stack) + height > max_depth:
+                    raise _Fail("YAML_TOO_DEEP", f"nesting deeper than {max_depth} levels once alias "
+                                f"*{event.anchor} is expanded", event.start_mark)
+                path = add(value, event.start_mark, height)
                 if path is not None:
                     positions[path] = _p(event.start_mark)
                 continue
@@ -261,7 +337,7 @@ def _build(text: str, max_nodes: int, max_depth: int):
                     raise _Fail("YAML_TOO_LARGE", f"document has more than {max_nodes:,} nodes", event.start_mark)
                 value = _scalar(loader, event)
                 if event.anchor:
-                    anchors[event.anchor] = (value, 1)
+                    anchors[event.anchor] = (value, 1, 0)
                 path = add(value, event.start_mark)
                 if path is not None:
                     positions[path] = _p(event.start_mark)
@@ -282,12 +358,14 @@ def _build(text: str, max_nodes: int, max_depth: int):
                     raise _Fail("YAML_KEY", "keys must be text; got a mapping or list", event.start_mark)
                 path = add(container, event.start_mark)
                 positions[path] = _p(event.start_mark)
-                stack.append([container, path, _NOKEY, None, event.anchor, total])
+                stack.append([container, path, _NOKEY, None, event.anchor, total, 1])
                 continue
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 frame = stack.pop()
+                if stack and stack[-1][6] <= frame[6]:
+                    stack[-1][6] = frame[6] + 1
                 if frame[4]:
-                    anchors[frame[4]] = (frame[0], total - frame[5] + 1)
+                    anchors[frame[4]] = (frame[0], total - frame[5] + 1, frame[6])
                 continue
     finally:
         loader.dispose()

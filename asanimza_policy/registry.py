@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .errors import PolicyError, PolicyNotFound
-from .findings import Finding
-from .loader import load_file
-from .resources import schema_file, shipped_policies
 from .build import build_policy
+from .findings import Finding, excerpt
+from .loader import NotAFile, load_file
 from .model import POLICY_ID, SEMVER, Policy, semver_key
+from .resources import schema_file, shipped_policies
 
 _lock = threading.Lock()
 _compiled: dict[tuple, Policy] = {}
-_versions: dict[str, list[Policy]] = {}
+_versions: dict[str, list] = {}
+# a policy id is a folder name: longer ones cannot exist on common file systems
+MAX_ID_LENGTH = 200
 
 
 def clear_cache() -> None:
@@ -57,34 +60,68 @@ def display_path(path: Path) -> str:
     return str(Path(path).resolve()) if rel.startswith("..") else rel
 
 
-def expand_paths(paths, keep) -> list[tuple[Path, str]]:
+def expand_paths(paths, keep, unreadable: list | None = None) -> list[tuple[Path, str]]:
     """(file, how to show it) for each path named: a file as it is, a folder as
     the ``*.yaml`` paths below it that ``keep(path, relative_parts)`` accepts,
-    shown as the user spelled them.  ``FileNotFoundError`` for a path that does
-    not exist.  A folder named like a file is kept, for the reader to report."""
+    shown as the user spelled them.  A folder named like a file is kept, for
+    the reader to report.
+
+    ``OSError`` for a named path that does not exist or a named folder that
+    cannot be listed (the caller exits 2).  A folder met while walking that
+    cannot be listed is added to ``unreadable`` as (shown, reason), for the
+    caller to report as a finding, never skipped in silence.
+    """
     out: list[tuple[Path, str]] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*.yaml") if keep(f, f.relative_to(p.parent).parts))
-            out.extend((f, str(p / f.relative_to(p))) for f in found)
-        elif p.exists():
-            out.append((p, str(raw)))
-        else:
+        try:
+            is_dir = p.is_dir()
+            exists = is_dir or p.exists()
+        except OSError as e:
+            raise OSError(e.errno, f"{raw}: {e.strerror or e}") from None
+        if not exists:
             raise FileNotFoundError(f"{raw}: no such file or folder")
+        if not is_dir:
+            out.append((p, str(raw)))
+            continue
+        found: list[Path] = []
+        problems: list[OSError] = []
+        for here, dirs, files in os.walk(p, onerror=problems.append):
+            dirs.sort()
+            for name in (*files, *dirs):
+                f = Path(here) / name
+                if name.endswith(".yaml") and keep(f, f.relative_to(p.parent).parts):
+                    found.append(f)
+        for e in problems:
+            where = Path(e.filename) if e.filename is not None else p
+            if where == p:
+                raise OSError(e.errno, f"{raw}: {e.strerror or e}") from None
+            if unreadable is not None:
+                unreadable.append((str(p / where.relative_to(p)), e.strerror or str(e)))
+        out.extend((f, str(p / f.relative_to(p))) for f in sorted(found))
     return out
 
 
 def load_policy(path: str | Path, display: str | None = None) -> Policy:
-    """Read, check and compile one policy file (once per process per file state)."""
+    """Read, check and compile one policy file (once per process per file state).
+
+    :class:`PolicyError` for a file that is not a valid policy, and for a path
+    that is not a regular file (a folder, FIFO or device is never read);
+    ``FileNotFoundError`` / ``PermissionError`` for a path that cannot be opened.
+    """
     p = Path(path)
-    st = p.stat()
-    key = (str(p.resolve()), st.st_mtime_ns, st.st_size)
-    with _lock:
-        cached = _compiled.get(key)
-    if cached is not None:
-        return cached
-    policy = build_policy(load_file(p, display or display_path(p)))
+    shown = display or display_path(p)
+    try:
+        st = p.stat()
+        key = (str(p.resolve()), st.st_mtime_ns, st.st_size)
+        with _lock:
+            cached = _compiled.get(key)
+        if cached is not None:
+            return cached
+        doc = load_file(p, shown)
+    except NotAFile as e:
+        raise PolicyError([Finding("FILE", f"{e.strerror}; a policy is a YAML file", shown)]) from None
+    policy = build_policy(doc)
     with _lock:
         _compiled[key] = policy
     return policy
@@ -105,57 +142,170 @@ def layout_problems(policy: Policy, path: Path) -> list[tuple[str, str]]:
     return out
 
 
+def _listing(folder: Path) -> list[os.DirEntry]:
+    """The entries of a folder; none when it is missing or cannot be read (a
+    root nobody may read must not break the policies of the other roots)."""
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return []
+
+
 def version_files(policy_id: str) -> list[Path]:
     """The version files of a policy, from the first root that has it."""
-    if not isinstance(policy_id, str) or not POLICY_ID.match(policy_id):
+    if not isinstance(policy_id, str) or len(policy_id) > MAX_ID_LENGTH or not POLICY_ID.match(policy_id):
         return []
     for root in roots():
-        folder = root / policy_id
-        if folder.is_dir():
-            files = [f for f in folder.iterdir() if f.suffix == ".yaml" and SEMVER.match(f.stem)]
-            if files:
-                return sorted(files, key=lambda f: semver_key(f.stem))
+        files = [Path(e.path) for e in _listing(root / policy_id)
+                 if e.name.endswith(".yaml") and SEMVER.match(e.name[:-5])]
+        if files:
+            return sorted(files, key=lambda f: semver_key(f.stem))
     return []
 
 
 def policy_ids() -> list[str]:
     ids: set[str] = set()
     for root in roots():
-        if root.is_dir():
-            ids.update(d.name for d in root.iterdir() if d.is_dir() and version_files(d.name))
+        ids.update(e.name for e in _listing(root) if _is_dir(e) and version_files(e.name))
     return sorted(ids)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def all_policy_files() -> list[Path]:
     return [f for pid in policy_ids() for f in version_files(pid)]
 
 
+def _unknown(policy_id) -> PolicyNotFound:
+    known = ", ".join(policy_ids()) or "none"
+    return PolicyNotFound(f"unknown policy {excerpt(policy_id)}; known policies: {known}")
+
+
 def versions(policy_id: str) -> list[Policy]:
-    """Every version of a policy, oldest first; :class:`PolicyNotFound` if none.
+    """Every version of a policy, oldest first; :class:`PolicyNotFound` if none,
+    :class:`PolicyError` naming the file if one cannot be built.
 
     Looked up on disk once per process: later calls do no I/O.
     """
+    out = []
+    for entry in _entries(policy_id):
+        if entry.error is not None:
+            raise entry.error
+        out.append(entry.policy)
+    return out
+
+
+@dataclass(frozen=True)
+class _Version:
+    """One version file: its dates (read even when the file does not build)
+    and the built policy, or the error that building it raised."""
+
+    path: str
+    version: str
+    effective_from: date | None
+    effective_until: date | None
+    timezone: str | None
+    policy: Policy | None
+    error: PolicyError | None
+
+    def in_effect(self, day: date) -> bool:
+        return (self.effective_from is not None and self.effective_from <= day
+                and (self.effective_until is None or day <= self.effective_until))
+
+
+def _entry(f: Path) -> _Version:
+    shown = display_path(f)
+    try:
+        policy = load_policy(f, shown)
+    except PolicyError as e:
+        return _header(f, shown, e)
+    except OSError as e:
+        error = PolicyError([Finding("FILE", f"cannot be read: {e.strerror or e}", shown)])
+        return _Version(shown, f.stem, None, None, None, None, error)
+    problems = layout_problems(policy, f)
+    error = PolicyError([Finding("LAYOUT", m, policy.path) for _, m in problems]) if problems else None
+    return _Version(policy.path, f.stem, policy.effective_from, policy.effective_until, policy.timezone,
+                    None if error else policy, error)
+
+
+def _header(f: Path, shown: str, error: PolicyError) -> _Version:
+    """The dates of a version that does not build, read without building it."""
+    def day(data, key):
+        v = data.get(key)
+        try:
+            return date.fromisoformat(v) if isinstance(v, str) and len(v) == 10 else None
+        except ValueError:
+            return None
+
+    try:
+        data = load_file(f, shown).data
+    except (PolicyError, OSError):
+        data = None
+    if not isinstance(data, dict):
+        return _Version(shown, f.stem, None, None, None, None, error)
+    tz = data.get("timezone")
+    return _Version(shown, f.stem, day(data, "effective_from"), day(data, "effective_until"),
+                    tz if isinstance(tz, str) else None, None, error)
+
+
+def _entries(policy_id: str) -> list[_Version]:
+    if not isinstance(policy_id, str):
+        raise _unknown(policy_id)
     cached = _versions.get(policy_id)
     if cached is not None:
         return cached
     files = version_files(policy_id)
     if not files:
-        known = ", ".join(policy_ids()) or "none"
-        raise PolicyNotFound(f"unknown policy {policy_id!r}; known policies: {known}")
-    out = []
-    for f in files:
-        policy = load_policy(f)
-        problems = layout_problems(policy, f)
-        if problems:
-            raise PolicyError([Finding("LAYOUT", message, policy.path) for _, message in problems])
-        out.append(policy)
+        raise _unknown(policy_id)
+    out = [_entry(f) for f in files]
     with _lock:
         _versions[policy_id] = out
     return out
 
 
-def today(policy: Policy) -> date:
-    return datetime.now(ZoneInfo(policy.timezone)).date()
+def _conflicts(entries: list[_Version]) -> PolicyError | None:
+    """The version rules ``check`` enforces that resolution depends on: every
+    version's dates readable, no two versions starting on the same day, one
+    time zone."""
+    for e in entries:
+        if e.effective_from is None:
+            return PolicyError([Finding("VERSION_DATES", "its effective_from cannot be read, so no date can be "
+                                        f"resolved to a version of this policy ({e.error})", e.path)])
+    by_day: dict[date, _Version] = {}
+    for e in entries:
+        other = by_day.setdefault(e.effective_from, e)
+        if other is not e:
+            return PolicyError([Finding("VERSION_OVERLAP", f"versions {other.version} ({other.path}) and "
+                                        f"{e.version} both take effect on {e.effective_from}", e.path)])
+    zones = {e.timezone for e in entries if e.timezone is not None}
+    if len(zones) > 1:
+        return PolicyError([Finding("VERSION_TIMEZONE", "the versions of one policy share one time zone; found "
+                                    + "; ".join(f"{e.timezone} in {e.path}" for e in entries if e.timezone),
+                                    entries[-1].path)])
+    return None
+
+
+def today(policy: Policy | str) -> date:
+    zone = policy.timezone if isinstance(policy, Policy) else policy
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def _today(entries: list[_Version]) -> date:
+    """Today in the time zone the versions share."""
+    zone = next((e.timezone for e in reversed(entries) if e.timezone), None)
+    try:
+        if zone is not None:
+            return today(zone)
+    except (ValueError, KeyError):   # an unknown zone: only a version that does not build has one
+        pass
+    broken = [e for e in entries if e.error is not None and e.timezone == zone]
+    raise broken[-1].error if broken else PolicyError([Finding("VERSION_TIMEZONE", "no time zone", entries[-1].path)])
 
 
 def resolve_policy(policy: str | Policy, as_of: date | None = None,
@@ -163,25 +313,38 @@ def resolve_policy(policy: str | Policy, as_of: date | None = None,
     """Like :func:`resolve`, for an id or an already loaded policy."""
     if isinstance(policy, Policy):
         if version is not None and version != policy.version:
-            raise PolicyNotFound(f"policy {policy.id!r} given as version {policy.version}, not {version!r}")
+            raise PolicyNotFound(f"policy {policy.id!r} given as version {policy.version}, not {excerpt(version)}")
         return policy, as_of or today(policy)
     return resolve(policy, as_of, version)
 
 
 def resolve(policy_id: str, as_of: date | None = None, version: str | None = None) -> tuple[Policy, date]:
-    """The policy version to use, and the evaluation date (default: today there)."""
-    all_versions = versions(policy_id)
+    """The policy version to use, and the evaluation date (default: today in
+    the policy's time zone).
+
+    A version that does not build breaks only the dates it is in effect on (and
+    an explicit request for it); its dates are read without building it.
+    """
+    entries = _entries(policy_id)
+    conflict = _conflicts(entries)
+    if conflict is not None:
+        raise conflict
     if as_of is None:
-        as_of = today(all_versions[-1])
+        as_of = _today(entries)
     if version is not None:
-        for p in all_versions:
-            if p.version == version:
-                return p, as_of
-        raise PolicyNotFound(f"policy {policy_id!r} has no version {version!r}; versions: "
-                             f"{', '.join(p.version for p in all_versions)}")
-    live = [p for p in all_versions if p.in_effect(as_of)]
+        for e in entries:
+            if e.version == version:
+                if e.error is not None:
+                    raise e.error
+                return e.policy, as_of
+        raise PolicyNotFound(f"policy {policy_id!r} has no version {excerpt(version)}; versions: "
+                             f"{', '.join(e.version for e in entries)}")
+    live = [e for e in entries if e.in_effect(as_of)]
     if not live:
-        spans = "; ".join(f"{p.version} from {p.effective_from}"
-                          + (f" until {p.effective_until}" if p.effective_until else "") for p in all_versions)
+        spans = "; ".join(f"{e.version} from {e.effective_from}"
+                          + (f" until {e.effective_until}" if e.effective_until else "") for e in entries)
         raise PolicyNotFound(f"policy {policy_id!r} has no version in effect on {as_of.isoformat()} ({spans})")
-    return max(live, key=lambda p: (p.effective_from, p.version_key)), as_of
+    chosen = max(live, key=lambda e: (e.effective_from, semver_key(e.version)))
+    if chosen.error is not None:
+        raise chosen.error
+    return chosen.policy, as_of

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidContext, PolicyError, PolicyNotFound
-from .findings import Finding, Position
+from .findings import Finding, Position, excerpt, kind_of
 from .loader import Document, load_file
 
 EXPECT_KEYS = ("status", "outcome", "missing", "documents", "trace", "steps", "citations",
@@ -73,6 +73,9 @@ def load_scenarios(path: str | Path, display: str | None = None) -> tuple[Docume
             problems.append(_finding(doc, (k,), f"unknown key {k!r} (expected policy, version, scenarios)"))
     if not isinstance(data.get("policy"), str):
         problems.append(_finding(doc, ("policy",), "policy must name the policy id"))
+    if data.get("version") is not None and not isinstance(data["version"], str):
+        problems.append(_finding(doc, ("version",), f"version must be text such as \"1.0.0\"; got "
+                                                    f"{kind_of(data['version'])}"))
     scenarios = data.get("scenarios")
     if not isinstance(scenarios, list) or not scenarios:
         problems.append(_finding(doc, ("scenarios",), "scenarios must be a non-empty list"))
@@ -88,22 +91,64 @@ def load_scenarios(path: str | Path, display: str | None = None) -> tuple[Docume
                 problems.append(_finding(doc, p + (k,), f"unknown key {k!r} (expected {', '.join(SCENARIO_KEYS)})"))
         name = sc.get("name")
         if not isinstance(name, str) or not name.strip():
-            problems.append(_finding(doc, p, "a scenario needs a name"))
+            problems.append(_finding(doc, p + (("name",) if "name" in sc else ()), "a scenario needs a name (text)"))
         elif name in names:
-            problems.append(_finding(doc, p + ("name",), f"two scenarios are named {name!r}"))
-        names.add(name)
+            problems.append(_finding(doc, p + ("name",), f"two scenarios are named {excerpt(name)}"))
+        else:
+            names.add(name)
         if not isinstance(sc.get("as_of"), str):
             # without a date the scenario would be evaluated "today" and change with the calendar
             problems.append(_finding(doc, p, "a scenario needs as_of: \"YYYY-MM-DD\" (quoted)"))
+        if sc.get("version") is not None and not isinstance(sc["version"], str):
+            problems.append(_finding(doc, p + ("version",), f"version must be text such as \"1.0.0\"; got "
+                                                            f"{kind_of(sc['version'])}"))
+        if sc.get("context") is not None and not isinstance(sc["context"], dict):
+            problems.append(_finding(doc, p + ("context",), f"context must be a mapping of fields; got "
+                                                            f"{kind_of(sc['context'])}"))
         expect = sc.get("expect")
         if not isinstance(expect, dict) or not expect:
             problems.append(_finding(doc, p + ("expect",), "expect must say what the decision should be"))
             continue
-        for k in expect:
+        for k, v in expect.items():
             if k not in EXPECT_KEYS:
                 problems.append(_finding(doc, p + ("expect", k),
-                                         f"unknown expectation {k!r} (expected {', '.join(EXPECT_KEYS)})"))
+                                         f"unknown expectation {excerpt(k)} (expected {', '.join(EXPECT_KEYS)})"))
+                continue
+            problems += [_finding(doc, p + ("expect", k) + sub, f"{k}: {message}")
+                         for sub, message in _shape(k, v)]
     return doc, problems
+
+
+# what each expectation holds: text, text or null, a list of text, a list of step mappings
+_TEXT = ("status", "error")
+_TEXT_OR_NULL = ("outcome",)
+_TEXT_LIST = ("missing", "documents", "trace", "citations", "citations_include", "assumptions")
+
+
+def _shape(key: str, value) -> list[tuple[tuple, str]]:
+    """(sub-path, message) for each way ``value`` is not what ``expect.key`` holds."""
+    if key in _TEXT or key in _TEXT_OR_NULL:
+        if isinstance(value, str) or (value is None and key in _TEXT_OR_NULL):
+            return []
+        return [((), f"expected text; got {kind_of(value)}")]
+    if key in _TEXT_LIST:
+        if value is None and key in ("citations", "citations_include", "assumptions"):
+            return []
+        if not isinstance(value, list):
+            return [((), f"expected a list of text; got {kind_of(value)}")]
+        return [((i,), f"expected text; got {kind_of(v)}") for i, v in enumerate(value) if not isinstance(v, str)]
+    if key == "steps":
+        if not isinstance(value, list):
+            return [((), f"expected a list of steps; got {kind_of(value)}")]
+        out = []
+        for i, step in enumerate(value):
+            if not isinstance(step, dict):
+                out.append(((i,), f"a step is a mapping of fields; got {kind_of(step)}"))
+                continue
+            out += [((i, f), f"a step field holds text, a number, true/false or null; got {kind_of(v)}")
+                    for f, v in step.items() if isinstance(v, (dict, list))]
+        return out
+    return []
 
 
 def _compare(expect: dict, actual: dict) -> list[str]:

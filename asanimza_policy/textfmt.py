@@ -70,4 +70,18 @@ def render(decision: Decision, policy: Policy) -> str:
             out.append(f"  {policy.source.url}")
         for c in d["citations"]:
             out += _wrap(f"\u201c{c}\u201d", "    ", "  - ")
-    return "\n".join(out) + "\n"
+    return "\n".join(_safe(line) for line in out) + "\n"
+
+
+MAX_LINE = 500
+
+
+def _safe(line: str) -> str:
+    """A line a terminal shows as it is: control characters, terminal escapes
+    and half surrogate pairs escaped, and a value of unbounded length (a
+    caller's text echoed in a step) cut short."""
+    if not line.isprintable():
+        line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+    if len(line) > MAX_LINE:
+        line = f"{line[:MAX_LINE]}... ({len(line):,} characters)"
+    return line
