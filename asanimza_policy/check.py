@@ -18,7 +18,7 @@ from typing import Iterable
 
 from .errors import PolicyError
 from .build import build_policy
-from .findings import WARNING, Finding, excerpt, ordered
+from .findings import WARNING, Finding, ordered, plain
 from .loader import Document, load_file, read_regular
 from .model import SEMVER, Policy
 from .registry import all_policy_files, display_path, expand_paths, layout_problems
@@ -116,7 +116,7 @@ def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding
         source = read_source(path, policy.source.path)
     except ValueError as e:
         pos = doc.pos(("source", "path"))
-        return [Finding.at("SOURCE_MISSING", f"source text {excerpt(policy.source.path)} {e}", doc.path, pos)]
+        return [Finding.at("SOURCE_MISSING", f"source text {plain(policy.source.path, 200)} {e}", doc.path, pos)]
     lines = [normalize(line) for line in source.splitlines()]
     whole = "\n".join(lines)
     index = _Lines(lines)
@@ -214,7 +214,7 @@ def check_paths(paths: Iterable[str] = ()) -> list[Finding]:
     """Findings for the named files and folders, or for every shipped policy."""
     unreadable: list[tuple[str, str]] = []
     files = policy_files(paths, unreadable) if paths else [(f, display_path(f)) for f in all_policy_files()]
-    findings: list[Finding] = [Finding("FOLDER", f"cannot be read ({reason}); the policies in it were not checked",
+    findings: list[Finding] = [Finding("FILE", f"cannot be read ({reason}); the policies in it were not checked",
                                        shown) for shown, reason in unreadable]
     groups: dict[tuple, list[tuple[Policy, Document]]] = {}
     for f, shown in files:

@@ -404,7 +404,7 @@ def _cmd_test(args) -> tuple[str, int]:
     unreadable: list[tuple[str, str]] = []
     files = scenario_files(args.paths, unreadable)
     for shown, reason in unreadable:
-        out.append(Finding("FOLDER", f"cannot be read ({reason}); the scenarios in it were not run", shown).format())
+        out.append(Finding("FILE", f"cannot be read ({reason}); the scenarios in it were not run", shown).format())
         failed += 1
     for path, shown in files:
         try:

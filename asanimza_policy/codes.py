@@ -50,7 +50,11 @@ _ROWS = (
          "(\"billion laughs\")", "split the file, or drop the aliases that multiply it"),
     Code("YAML_TOO_DEEP", "yaml", "nested deeper than 64 levels", "flatten the structure"),
     Code("YAML_MULTIPLE_DOCUMENTS", "yaml", "more than one `---` document", "one policy per file"),
-    Code("YAML_ENCODING", "yaml", "bytes that are not UTF-8", "save the file as UTF-8"),
+    Code("YAML_ENCODING", "yaml", "bytes that are not UTF-8, or an escape that leaves half of a surrogate pair",
+         "save the file as UTF-8; write the character itself"),
+    Code("FILE", "yaml", "a path that is not a regular file that can be read: a folder, FIFO or device named "
+         "like a policy file (never read, so nothing hangs), or a folder `check` or `test` cannot list",
+         "remove or rename it, or make it readable"),
     # 2. shape
     Code("SCHEMA", "shape", "the schema's finding: a required key is missing, a value has the wrong type, is not "
          "one of the allowed values, or does not match its pattern (semantic version, date, name)",

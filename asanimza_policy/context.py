@@ -13,7 +13,7 @@ from typing import Any
 
 from .dates import looks_like_date, parse_iso_date
 from .errors import InvalidContext
-from .findings import choice_list, did_you_mean, excerpt
+from .findings import choice_list, did_you_mean, excerpt, plain
 from .model import Input, Policy
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -24,8 +24,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _show = excerpt
 
 
-def _name(key: str) -> str:
-    return key if len(key) <= 60 and key.isprintable() else excerpt(key)
+_name = plain
 
 
 def parse_date(value: Any, field: str) -> date:

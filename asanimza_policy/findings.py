@@ -145,6 +145,11 @@ def choice_list(values, limit: int = MAX_CHOICES_SHOWN) -> str:
     return ", ".join(values[:limit]) + f", ... ({len(values_all):,} in all)"
 
 
+def plain(text: str, limit: int = 60) -> str:
+    """``text`` as it is when it is short and printable; its :func:`excerpt` otherwise."""
+    return text if len(text) <= limit and text.isprintable() else excerpt(text, limit)
+
+
 def excerpt(value, limit: int = 60) -> str:
     """A value as a message may show it: escaped (no control characters or
     terminal escapes reach the screen), at most about ``limit`` characters,
@@ -162,7 +167,7 @@ def excerpt(value, limit: int = 60) -> str:
     if isinstance(value, (str, bytes)):
         shown = (str if isinstance(value, str) else bytes).__getitem__(value, slice(0, limit))
         text = repr(str(shown) if isinstance(value, str) else bytes(shown))
-        return text if len(value) <= limit else f"{text[:-1]}...{text[-1]} ({len(value):,} characters)"
+        return text if len(value) <= limit and len(text) <= limit else text[:limit - 3] + "..."
     from datetime import date
 
     if isinstance(value, date):

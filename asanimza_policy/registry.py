@@ -274,9 +274,8 @@ def _conflicts(entries: list[_Version]) -> PolicyError | None:
     version's dates readable, no two versions starting on the same day, one
     time zone."""
     for e in entries:
-        if e.effective_from is None:
-            return PolicyError([Finding("VERSION_DATES", "its effective_from cannot be read, so no date can be "
-                                        f"resolved to a version of this policy ({e.error})", e.path)])
+        if e.effective_from is None:    # which dates it covers is unknown, so no date can be resolved
+            return e.error
     by_day: dict[date, _Version] = {}
     for e in entries:
         other = by_day.setdefault(e.effective_from, e)

@@ -283,12 +283,12 @@ def test_unreadable_folder_met_while_walking_is_a_finding(tmp_path, deny, capsys
     (tmp_path / "other").mkdir()
     deny(tmp_path / "other")
     found = check_paths([str(tmp_path)])
-    assert [(f.code, f.path) for f in found] == [("FOLDER", str(tmp_path / "other"))]
+    assert [(f.code, f.path) for f in found] == [("FILE", str(tmp_path / "other"))]
     assert main(["check", str(tmp_path)]) == 1
-    assert "FOLDER cannot be read (Permission denied)" in capsys.readouterr().out
+    assert "FILE cannot be read (Permission denied)" in capsys.readouterr().out
     deny(folder / "tests")
     assert main(["test", str(tmp_path)]) == 1
-    assert "FOLDER cannot be read" in capsys.readouterr().out
+    assert "FILE cannot be read" in capsys.readouterr().out
 
 
 def test_unreadable_folder_named_on_the_command_line_exits_2(tmp_path, deny, capsys):
@@ -392,7 +392,7 @@ def test_a_version_whose_dates_cannot_be_read_is_named(root):
     version(root, "2.0.0", "2027-01-01", broken="yaml")
     with pytest.raises(PolicyError) as e:
         ap.evaluate(SEED, {}, as_of=date(2026, 11, 24))
-    assert "2.0.0.yaml" in str(e.value) and "VERSION_DATES" in str(e.value)
+    assert "2.0.0.yaml:" in str(e.value) and "YAML_SYNTAX" in str(e.value)
 
 
 def test_versions_in_two_time_zones_are_an_error(root):
