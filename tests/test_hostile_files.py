@@ -194,6 +194,7 @@ WRONG = {
     "missing is text": ({"expect": {"missing": "channel"}}, "missing"),
     "trace is nested": ({"expect": {"trace": [["channel"]]}}, "trace"),
     "steps are numbers": ({"expect": {"steps": [5]}}, "steps"),
+    "steps are text": ({"expect": {"steps": ["go"]}}, "a step is a mapping of fields"),
     "a step field is nested": ({"expect": {"steps": [{"action": [[["x"]]]}]}}, "steps"),
     "context is a list": ({"context": ["channel"]}, "context"),
     "version is a number": ({"version": 1.0}, "version"),
