@@ -238,7 +238,7 @@ def to_mermaid(policy, walk: Walk | None = None) -> str:
     out = [f"%% {heading(policy)}", "flowchart LR"]
     out.append(f'  start(["start"]) --> n_{policy.start}')
     for box in boxes:
-        lines = _wrap(box.title, TITLE_WIDTH)
+        lines = [" ".join(box.title.split())]      # Mermaid wraps node text itself
         if box.note:
             lines.append(f"stopped here: {box.note}")
         text = _mermaid_text(lines)
@@ -256,6 +256,7 @@ def to_mermaid(policy, walk: Walk | None = None) -> str:
         out.append('    legend_walked["the walked path"]:::walked')
         out.append('    legend_dimmed["not walked"]:::dimmed')
     out.append("  end")
+    out.append("  style legend fill:#ffffff,stroke:#d1d5db,color:#111827")
     for kind, (fill, border, _) in LOOKS.items():
         dash = ",stroke-dasharray:5 3" if kind == "not_covered" else ""
         out.append(f"  classDef {kind} fill:{fill},stroke:{border},color:#111827{dash}")
