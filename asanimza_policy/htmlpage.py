@@ -98,7 +98,7 @@ def html_page(policy, versions, svg: str | None) -> str:
     for r in rs:
         node = policy.nodes[r.outcome]
         conds = "<br>".join(f"{i}. {e(h.text)}" for i, h in enumerate(r.hops, 1)) or "(none)"
-        docs = ", ".join(e(policy.documents[d]) for d in node.documents) or "&mdash;"
+        docs = "<br>".join(e(policy.documents[d].rstrip(".")) for d in node.documents) or "&mdash;"
         out.append(f'<tr><td>R{r.number}</td><td>{conds}</td><td><a href="#outcome-{e(r.outcome)}">'
                    f"{e(node.title)}</a> <span class=\"tag {e(node.status)}\">{e(node.status.replace('_', ' '))}"
                    f"</span></td><td>{docs}</td></tr>")
@@ -124,7 +124,8 @@ def html_page(policy, versions, svg: str | None) -> str:
                            + (f"<ul>{rules}</ul>" if rules else "") + "</li>")
             out.append("</ol>")
         if node.documents:
-            out.append("<p><b>Documents:</b> " + "; ".join(e(policy.documents[d]) for d in node.documents) + "</p>")
+            out.append("<p><b>Documents:</b> " + "; ".join(e(policy.documents[d].rstrip(".")) for d in node.documents)
+                       + "</p>")
         for c in outcome_citations(policy, node):
             out.append(f"<blockquote>{e(c)}</blockquote>")
 
