@@ -246,7 +246,40 @@ def index_page(all_versions: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def checks_page() -> str:
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+
+
+def check_examples(fixtures: Path = FIXTURES) -> dict[str, str]:
+    """code -> one finding ``check`` reports on the test fixtures (each broken in one
+    way), preferring the fixture named after the code; empty outside a checkout."""
+    from .check import check_file, check_paths
+    from .model import SEMVER
+
+    if not fixtures.is_dir():
+        return {}
+    repo = fixtures.parent.parent
+    found = []
+    for sub in ("loader", "broken"):
+        folder = fixtures / sub
+        if not folder.is_dir():
+            continue
+        for f in sorted(folder.rglob("*.yaml")):
+            if not SEMVER.match(f.stem):
+                found += [(f.stem, x) for x in check_file(f, f.relative_to(repo).as_posix())]
+        for d in sorted(p for p in folder.iterdir() if p.is_dir()):
+            found += [(d.name, x) for x in check_paths([str(d)])]
+    out: dict[str, str] = {}
+    rank: dict[str, int] = {}
+    for stem, f in found:
+        r = 0 if stem == f.code.lower() else 1 if stem.startswith(f.code.lower()) else 2
+        if f.code not in out or r < rank[f.code]:
+            path = Path(f.path)
+            shown = path.relative_to(repo).as_posix() if path.is_absolute() else f.path
+            out[f.code], rank[f.code] = f.format().replace(f.path, shown, 1), r
+    return out
+
+
+def checks_page(examples: dict[str, str] | None = None) -> str:
     out = [GENERATED.format(what="asanimza_policy/codes.py", edit="`asanimza_policy/codes.py`"), "",
            "# What `check` reports", "",
            "`asanimza-policy check [PATH...]` runs its stages on each policy file and prints every finding as "
@@ -257,15 +290,19 @@ def checks_page() -> str:
            "`{\"code\", \"message\", \"path\", \"line\", \"col\", \"severity\"}`.", "",
            "```", "policies/asan-imza-renewal/1.0.0.yaml:282:15: REF_NODE no node 'office_subscriber_typo' "
            "(did you mean 'office_subscriber_type'?)", "```", "",
-           f"This page is generated from the one table of codes the code uses ({len(CODES)} codes)."]
+           f"This page is generated from the one table of codes the code uses ({len(CODES)} codes), with what "
+           "`check` reports on the test fixtures under `tests/fixtures/`, each broken in exactly one way."]
+    examples = check_examples() if examples is None else examples
     for stage, (heading, about) in STAGES.items():
         rows = [c for c in CODES.values() if c.stage == stage]
         if not rows:
             continue
-        out += ["", f"## {heading}", "", about, "", "| code | means | fix |", "| --- | --- | --- |"]
+        out += ["", f"## {heading}", "", about, "", "| code | means | fix | reported on a test fixture |",
+                "| --- | --- | --- | --- |"]
         for c in rows:
             warn = " (warning)" if c.warning else ""
-            out.append(f"| `{c.code}`{warn} | {cell(c.means)} | {cell(c.fix)} |")
+            example = f"`{cell(examples[c.code])}`" if c.code in examples else "—"
+            out.append(f"| `{c.code}`{warn} | {cell(c.means)} | {cell(c.fix)} | {example} |")
     return "\n".join(out) + "\n"
 
 
