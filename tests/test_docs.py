@@ -197,8 +197,10 @@ def test_seed_page_is_generated_from_the_seed_file():
 
 def test_check_codes_page_shows_what_check_reports_on_the_fixtures():
     examples = docs.check_examples()
-    named = {f.stem.upper() for f in (ROOT / "tests" / "fixtures" / "broken").glob("*.yaml")} & set(CODES)
-    assert named and sorted(c for c in named if c not in examples) == []
+    # every code of the stages that run on files alone; the builder's SCHEMA_* twins are
+    # reported by the schema first, NODE_GAP at evaluation, SCENARIO by `test`
+    expected = [c.code for c in CODES.values() if c.stage in ("yaml", "model", "content")]
+    assert len(expected) > 25 and [c for c in expected if c not in examples] == []
     for code, line in examples.items():
         assert re.match(rf"tests/fixtures/\S+\.yaml:\d+:\d+: {code}( \(warning\))? \S", line), line
     page = docs.checks_page(examples)
