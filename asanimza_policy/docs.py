@@ -253,6 +253,8 @@ def check_examples(fixtures: Path = FIXTURES) -> dict[str, str]:
     """code -> one finding ``check`` reports on the test fixtures (each broken in one
     way), preferring the fixture named after the code; empty outside a checkout."""
     from .check import check_file, check_paths
+    from .errors import PolicyError
+    from .registry import load_policy
     from .model import SEMVER
 
     if not fixtures.is_dir():
@@ -265,7 +267,14 @@ def check_examples(fixtures: Path = FIXTURES) -> dict[str, str]:
             continue
         for f in sorted(folder.rglob("*.yaml")):
             if not SEMVER.match(f.stem):
-                found += [(f.stem, x) for x in check_file(f, f.relative_to(repo).as_posix())]
+                shown = f.relative_to(repo).as_posix()
+                try:
+                    found += [(f.stem, x) for x in check_file(f, shown)]
+                except OSError:             # not a regular file: what loading it reports
+                    try:
+                        load_policy(f, shown)
+                    except PolicyError as e:
+                        found += [(f.stem, x) for x in e.findings]
         for d in sorted(p for p in folder.iterdir() if p.is_dir()):
             found += [(d.name, x) for x in check_paths([str(d)])]
     out: dict[str, str] = {}
