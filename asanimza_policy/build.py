@@ -17,8 +17,7 @@ allows and requires, and the method that builds it); see docs/extending.md.
 from __future__ import annotations
 
 import hashlib
-import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -28,7 +27,8 @@ from .errors import PolicyError
 from .findings import ERROR, did_you_mean, kind_of
 from .loader import Document
 from .shape import _MISSING, IDENT, ShapeReader
-from .model import (POLICY_ID, SEMVER, Action, Assumption, Branch, DecisionNode, Derived, GraphNode, Input,
+from .template import parse_template
+from .model import (POLICY_ID, SEMVER, Action, Assumption, Branch, Caveat, DecisionNode, Derived, GraphNode, Input,
                     MapEntry, OutcomeNode, Policy, Source, Step, Template)
 
 INPUT_TYPES = ("boolean", "enum", "date", "integer", "string")
@@ -41,48 +41,12 @@ MAX_STEPS_PER_OUTCOME = 100
 MAX_DERIVED_DEPTH = 16
 
 TOP_KEYS = ("id", "version", "title", "description", "effective_from", "effective_until", "timezone",
-            "source", "inputs", "derived", "actions", "documents", "assumptions", "steps", "start", "nodes")
+            "source", "inputs", "derived", "actions", "documents", "assumptions", "caveats", "steps", "start",
+            "nodes")
 TOP_REQUIRED = ("id", "version", "title", "effective_from", "timezone", "source", "inputs", "actions",
                 "start", "nodes")
-STEP_KEYS = ("action", "text", "with", "when", "cites", "assumes")
+STEP_KEYS = ("action", "text", "with", "when", "cites", "assumes", "caveats")
 NODE_COMMON = ("kind", "title", "description", "cites", "assumes")
-
-def parse_template(text: str) -> Template:
-    """A step text's pieces; ``{{`` and ``}}`` are braces, ``{name}`` a placeholder.
-    ``ExprError`` (with the offset of the offending brace) for anything else."""
-    parts: list[tuple[str, str]] = []
-    buf: list[str] = []
-    at = 0                      # where the next piece starts in text
-    pieces = string.Formatter().parse(text)
-    while True:
-        try:
-            literal, field, spec, conversion = next(pieces)
-        except StopIteration:
-            break
-        except ValueError as e:
-            if str(e).startswith("Single '}'"):
-                raise ex.ExprError("'}' without an opening '{' (write }} for a brace)", text.index("}", at)) from None
-            start = text.index("{", at)
-            literal, field, spec, conversion = text[at:start], text[start + 1:], "", "!"   # reported below
-        buf.append(literal)
-        at += len(literal) + literal.endswith(("{", "}"))    # an escaped brace is two characters
-        if field is None:
-            continue
-        end = text.find("}", at)
-        if end < 0:
-            raise ex.ExprError("'{' without a closing '}' (write {{ for a brace)", at)
-        name = text[at + 1:end].strip()
-        if spec or conversion or end != at + 1 + len(field) or not (IDENT.match(name) or name == ex.AS_OF):
-            raise ex.ExprError(f"placeholder {{{name}}} must be a name", at)
-        if "".join(buf):
-            parts.append(("text", "".join(buf)))
-        buf = []
-        parts.append(("name", name))
-        at = end + 1
-    if "".join(buf):
-        parts.append(("text", "".join(buf)))
-    return Template(text, tuple(parts))
-
 
 @dataclass(frozen=True)
 class NodeKind:
@@ -104,6 +68,7 @@ class PolicyBuilder(ShapeReader):
         self.env: dict[str, ex.Type] = {}
         self.inputs: dict[str, Input] = {}
         self.assumptions: dict[str, Assumption] = {}
+        self.caveats: dict[str, Caveat] = {}
         self.actions: dict[str, Action] = {}
         self.documents: dict[str, str] = {}
         self.library: dict[str, Step] = {}
@@ -118,6 +83,48 @@ class PolicyBuilder(ShapeReader):
                 self.err("REF_ASSUMPTION", f"assumption {a!r} is not declared under assumptions"
                          f"{did_you_mean(a, self.assumptions)}", path + ("assumes", i))
         return cites, assumes
+
+    def caveat_refs(self, raw: dict, path) -> tuple[str, ...]:
+        """The caveats an entry attaches; each must be declared."""
+        refs = self.strings(raw.get("caveats"), path + ("caveats",), "caveats")
+        for i, c in enumerate(refs):
+            if c not in self.caveats:
+                self.err("REF_CAVEAT", f"caveat {c!r} is not declared under caveats{did_you_mean(c, self.caveats)}",
+                         path + ("caveats", i))
+        return refs
+
+    def _caveats(self, raw) -> dict[str, Caveat]:
+        out: dict[str, Caveat] = {}
+        keys = ("title", "url", "read_on", "text")
+        for cid, body, p in self.section(raw, "caveats", "caveat", keys, keys):
+            title = self.text(body.get("title", _MISSING), p + ("title",), "caveat title")
+            url = self.text(body.get("url", _MISSING), p + ("url",), "caveat url")
+            read_on = self.day(body.get("read_on", _MISSING), p + ("read_on",), "read_on")
+            text = self.text(body.get("text", _MISSING), p + ("text",), "caveat text")
+            if title and url and read_on and text:
+                out[cid] = Caveat(cid, title, url, read_on, text, self.doc.pos(p))
+        return out
+
+    def names_template(self, text: str, path, what: str) -> Template | None:
+        """A question's or a description's text, whose placeholders must name
+        inputs, derived values or as_of; None (reported) otherwise."""
+        try:
+            template = parse_template(text)
+        except ex.ExprError as e:
+            self.err("TEMPLATE", f"{what}: {e.message}", path, offset=e.offset)
+            return None
+        for name in template.names:
+            if name not in self.env:
+                self.err("TEMPLATE", f"{what} names {{{name}}}, which is not an input or a derived value"
+                         f"{did_you_mean(name, self.env)}", path)
+        return template
+
+    def _input_questions(self) -> None:
+        """Each input's question as a template, once the derived values are known."""
+        for name, inp in list(self.inputs.items()):
+            template = self.names_template(inp.question, ("inputs", name, "question"), "question")
+            if template is not None:
+                self.inputs[name] = replace(inp, question_template=template)
 
     # -- expressions ---------------------------------------------------------
 
@@ -183,10 +190,12 @@ class PolicyBuilder(ShapeReader):
         source = self._source(get("source", _MISSING))
 
         self.assumptions = self._assumptions(get("assumptions"))
+        self.caveats = self._caveats(get("caveats"))
         self.inputs = self._inputs(get("inputs", _MISSING))
         self.env = {n: i.expr_type for n, i in self.inputs.items()}
         self.env[ex.AS_OF] = ex.DATE
         derived, order = self._derived(get("derived"))
+        self._input_questions()
         self.actions = self._actions(get("actions", _MISSING))
         self.documents = self._documents(get("documents"))
         for sid, raw, p in self.section(get("steps"), "steps", "step"):
@@ -199,6 +208,8 @@ class PolicyBuilder(ShapeReader):
             self.err("REF_NODE", f"start node {start!r} does not exist{did_you_mean(start, nodes)}", ("start",))
         if nodes and start in nodes:
             self._check_acyclic(nodes, start)
+            if not any(f.severity == ERROR for f in self.findings):
+                self._check_optional_reads(derived, nodes, start)
 
         if any(f.severity == ERROR for f in self.findings):
             raise PolicyError(self.findings)
@@ -207,7 +218,8 @@ class PolicyBuilder(ShapeReader):
             effective_from=eff_from, effective_until=eff_until, timezone=tz, source=source,
             inputs=MappingProxyType(self.inputs), derived=MappingProxyType(derived),
             actions=MappingProxyType(self.actions), documents=MappingProxyType(self.documents),
-            assumptions=MappingProxyType(self.assumptions), steps=MappingProxyType(self.library), start=start,
+            assumptions=MappingProxyType(self.assumptions), caveats=MappingProxyType(self.caveats),
+            steps=MappingProxyType(self.library), start=start,
             nodes=MappingProxyType(nodes), path=doc.path, sha256=_digest(doc), derived_order=order)
 
     def _source(self, raw) -> Source | None:
@@ -230,7 +242,7 @@ class PolicyBuilder(ShapeReader):
 
     def _inputs(self, raw) -> dict[str, Input]:
         out: dict[str, Input] = {}
-        keys = ("type", "values", "labels", "question", "description")
+        keys = ("type", "values", "labels", "question", "description", "optional")
         for name, body, p in self.section(raw, "inputs", "input", keys, ("type", "question")):
             if name in ex.RESERVED:
                 self.err("SCHEMA_NAME", f"{name!r} is reserved in expressions; choose another input name", p,
@@ -258,9 +270,16 @@ class PolicyBuilder(ShapeReader):
                                  p + ("labels", v), key=True)
                     elif self.text(label, p + ("labels", v), "label"):
                         labels[v] = label
+            optional = False
+            if "optional" in body:
+                optional = body["optional"]
+                if type(optional) is not bool:
+                    self.err("SCHEMA_TYPE", f"optional must be true or false; got {kind_of(optional)}",
+                             p + ("optional",))
+                    optional = False
             if typ and question:
                 out[name] = Input(name, typ, values or None, question, desc, MappingProxyType(labels),
-                                  self.doc.pos(p))
+                                  self.doc.pos(p), optional)
         return out
 
     def _derived(self, raw) -> tuple[dict[str, Derived], tuple[str, ...]]:
@@ -435,6 +454,7 @@ class PolicyBuilder(ShapeReader):
         if "when" in raw:
             when = self.expression(raw["when"], p + ("when",), "when", ex.BOOLEAN)
         cites, assumes = self.cited(raw, p)
+        caveats = self.caveat_refs(raw, p)
         withs: dict[str, ex.Expression] = {}
         raw_with = raw.get("with")
         if raw_with is not None and self.mapping(raw_with, p + ("with",), "with") is not None and action:
@@ -463,7 +483,7 @@ class PolicyBuilder(ShapeReader):
                                  p + ("text",))
         if action is None or template is None:
             return None
-        return Step(sid, action, template, MappingProxyType(withs), when, cites, assumes, self.doc.pos(p))
+        return Step(sid, action, template, MappingProxyType(withs), when, cites, assumes, self.doc.pos(p), caveats)
 
     # -- the graph -----------------------------------------------------------
 
@@ -554,10 +574,25 @@ class PolicyBuilder(ShapeReader):
             if d not in self.documents:
                 self.err("REF_DOCUMENT", f"document {d!r} is not declared under documents"
                          f"{did_you_mean(d, self.documents)}", p + ("documents", i))
+        caveats = self.caveat_refs(body, p)
+        explanation = self.names_template(common["description"], p + ("description",), "description") \
+            if common["description"] else None
         if status is None:
             return None
         return OutcomeNode(nid, common["title"], common["description"], status, tuple(steps), docs,
-                           common["cites"], common["assumes"], self.doc.pos(p))
+                           common["cites"], common["assumes"], self.doc.pos(p), caveats, explanation)
+
+    def _check_optional_reads(self, derived, nodes, start) -> None:
+        """An optional input is never asked: each read needs given() on the way (guards.py)."""
+        from .guards import unguarded
+        for path, name, problem in unguarded(self.inputs, derived, nodes, start):
+            if problem == "given":
+                self.err("GIVEN_NOT_OPTIONAL", f"given({name}): {name!r} is not an optional input; given() tests "
+                         "inputs declared optional: true (an input that is asked needs no test)", path)
+            else:
+                self.err("OPTIONAL_UNGUARDED", f"reads the optional input {name!r} where given({name}) is not "
+                         f"known to hold; test given({name}) first, in this condition or on a branch on the way",
+                         path)
 
     def _check_acyclic(self, nodes: Mapping[str, GraphNode], start: str) -> None:
         """The walk must end: report a loop reachable from the start."""
@@ -587,7 +622,7 @@ class PolicyBuilder(ShapeReader):
 # a row here and a class in model.py (with .kind and .exits); see docs/extending.md.
 NODE_KINDS: dict[str, NodeKind] = {
     "decision": NodeKind(("match", "branches", "otherwise"), ("branches",), PolicyBuilder._decision),
-    "outcome": NodeKind(("status", "steps", "documents"), ("status",), PolicyBuilder._outcome),
+    "outcome": NodeKind(("status", "steps", "documents", "caveats"), ("status",), PolicyBuilder._outcome),
 }
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from .errors import PolicyNotFound
+from .template import plain
 from .model import Input, OutcomeNode, Policy
 from .registry import policy_ids, today
 from .registry import versions as _policies
@@ -86,18 +87,24 @@ def describe(policy: Policy) -> dict[str, Any]:
         "timezone": policy.timezone,
         "digest": policy.sha256,
         "source": {"title": policy.source.title, "url": policy.source.url},
-        "inputs": [{"field": i.name, "type": i.type, "question": i.question, "description": i.description,
-                    "choices": _choices(i)} for i in policy.inputs.values()],
+        "inputs": [{"field": i.name, "type": i.type, "question": _question(i), "description": i.description,
+                    "choices": _choices(i), "optional": i.optional} for i in policy.inputs.values()],
         "documents": [{"id": k, "text": v} for k, v in policy.documents.items()],
         "actions": [{"id": a.name, "description": a.description, "fields": dict(a.fields)}
                     for a in policy.actions.values()],
-        "outcomes": [{"id": n.id, "title": n.title, "description": n.description, "status": n.status}
+        "outcomes": [{"id": n.id, "title": n.title, "description": plain(n.explanation) if n.explanation else "",
+                      "status": n.status}
                      for n in policy.nodes.values() if isinstance(n, OutcomeNode)],
     }
 
 
+def _question(inp: Input) -> str:
+    """The question as it reads before anything is known (its placeholders left out)."""
+    return plain(inp.question_template) if inp.question_template else inp.question
+
+
 def _input_schema(inp: Input) -> dict[str, Any]:
-    out: dict[str, Any] = {"title": inp.question or inp.name}
+    out: dict[str, Any] = {"title": _question(inp) or inp.name}
     if inp.description:
         out["description"] = inp.description
     if inp.type == "boolean":

@@ -66,6 +66,7 @@ def _check_one(path: Path, display: str | None = None) -> tuple[list[Finding], P
         findings += [f for f in e.findings if (f.line, f.col) not in reported]
         return ordered(findings), None, doc
     findings += citation_findings(doc, policy, path)
+    findings += caveat_findings(doc, policy)
     findings += layout_findings(doc, policy, path)
     return ordered(findings), policy, doc
 
@@ -136,6 +137,17 @@ def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding
     return out
 
 
+def caveat_findings(doc: Document, policy: Policy) -> list[Finding]:
+    """A declared caveat that no step or outcome attaches reaches no reader."""
+    used = {c for step in policy.steps.values() for c in step.caveats}
+    for node in policy.nodes.values():
+        used.update(getattr(node, "caveats", ()))
+        used.update(c for step in getattr(node, "steps", ()) for c in step.caveats)
+    return [Finding.at("CAVEAT_UNUSED", f"caveat {cid!r} is attached to no step or outcome, so no decision "
+                       "returns it", doc.path, caveat.pos, WARNING)
+            for cid, caveat in policy.caveats.items() if cid not in used]
+
+
 def _whole_sentences(cite: str, line: str) -> bool:
     start = 0
     while (i := line.find(cite, start)) >= 0:
@@ -191,7 +203,10 @@ def layout_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
 
 
 def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:
-    """Versions of one policy share its time zone and are never in effect on the same day."""
+    """Versions of one policy share its time zone, and no two start on the same day: a
+    later ``effective_from`` supersedes the earlier version from that day on
+    (``effective_until`` only withdraws a version), so a shared first day would
+    leave the choice to chance."""
     out: list[Finding] = []
     versions = sorted(versions, key=lambda pd: (pd[0].effective_from, pd[0].version_key))
     first = versions[0][0]
@@ -201,12 +216,12 @@ def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:
             out.append(Finding.at("VERSION_TIMEZONE", f"time zone {policy.timezone} differs from {first.timezone} "
                                   f"of version {first.version}; all versions of a policy share one", doc.path, pos))
     for (a, _), (b, doc) in zip(versions, versions[1:]):
-        if a.effective_until is None or a.effective_until >= b.effective_from:
+        if a.effective_from == b.effective_from:
             pos = doc.pos(("effective_from",))
-            until = f"until {a.effective_until}" if a.effective_until else "with no end"
-            out.append(Finding.at("VERSION_OVERLAP", f"version {b.version} from {b.effective_from} is in effect on the "
-                               f"same days as version {a.version} (from {a.effective_from} {until}); end "
-                               f"{a.version} with effective_until before {b.effective_from}", doc.path, pos))
+            out.append(Finding.at("VERSION_OVERLAP", f"version {b.version} takes effect on {b.effective_from}, the "
+                                  f"same day as version {a.version}; a later version supersedes an earlier one "
+                                  "from its own effective_from, so give each version its own first day",
+                                  doc.path, pos))
     return out
 
 

@@ -84,6 +84,8 @@ _ROWS = (
          "declare the document"),
     Code("REF_ASSUMPTION", "model", "`assumes` names an assumption not declared under `assumptions`",
          "declare the assumption"),
+    Code("REF_CAVEAT", "model", "a step's or an outcome's `caveats` names a caveat not declared under `caveats`",
+         "declare the caveat"),
     Code("REF_INPUT", "model", "a table's `from` is not an enum input", "name an enum input"),
     Code("REF_VALUE", "model", "a table key (or a label) is not one of its enum's values", "use one of the values"),
     Code("MAP_INCOMPLETE", "model", "a table has no entry for some value of its enum", "add the missing entries"),
@@ -91,7 +93,14 @@ _ROWS = (
          "outside an enum's values, a condition that is not true/false, too long or too deep; the column points "
          "into the expression", "the message says what was expected there"),
     Code("TEMPLATE", "model", "a step text names `{something}` that is not an input, a derived value or a field "
-         "of the step, or has an unmatched brace", "name a known value, or write `{{` for a brace"),
+         "of the step (a question or an outcome's description: not an input or a derived value), or has an "
+         "unmatched brace", "name a known value, or write `{{` for a brace"),
+    Code("OPTIONAL_UNGUARDED", "model", "a condition, step field or step text reads an optional input (directly "
+         "or through a derived value) where `given(name)` is not known to hold, so a walk could wait for an input "
+         "that is never asked", "test `given(name)` first: in the same condition (`given(x) and ...`), in the "
+         "step's `when`, or on a branch on the way"),
+    Code("GIVEN_NOT_OPTIONAL", "model", "`given(name)` names something that is not an optional input",
+         "declare the input `optional: true`, or read it directly (an input that is asked needs no test)"),
     Code("DERIVED_CYCLE", "model", "derived values that depend on each other in a loop", "break the loop"),
     Code("DERIVED_TOO_DEEP", "model", "a chain of more than 16 derived values each reading the next (keeps "
          "evaluation's cost bounded)", "compute from inputs more directly"),
@@ -105,8 +114,11 @@ _ROWS = (
          "add the source text, or correct the path"),
     Code("VERSION_TIMEZONE", "content", "versions of one policy (the files of one folder) declare different "
          "time zones", "use one time zone for every version"),
-    Code("VERSION_OVERLAP", "content", "two versions of one policy are in effect on the same day",
-         "give the older one an `effective_until` before the newer one's `effective_from`"),
+    Code("CAVEAT_UNUSED", "content", "a caveat that no step or outcome attaches, so no decision returns it",
+         "attach it where it applies, or remove it", warning=True),
+    Code("VERSION_OVERLAP", "content", "two versions of one policy take effect on the same day (a later "
+         "`effective_from` supersedes the earlier version from that day on)",
+         "give each version its own `effective_from`; `effective_until` only withdraws a version"),
     Code("LAYOUT", "content", "a file named like a version (`1.0.0.yaml`) declares another version, or sits in a "
          "folder not named after its id", "rename the file or the folder"),
     # evaluation

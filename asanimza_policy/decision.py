@@ -91,6 +91,7 @@ class PlannedStep:
     action: str
     text: str
     fields: Fields        # the action's extra fields, all present, in order
+    caveats: tuple[str, ...] = ()    # ids of the policy's caveats attached to this step
 
     def __getattr__(self, name: str) -> Any:
         # only reached when normal lookup fails; never for the dataclass fields
@@ -149,8 +150,13 @@ class Decision:
     walked, each once; ``assumptions`` ``(id, text)`` of the policy's named
     readings where its source is silent or ambiguous; ``reasons`` why the walk
     went the way it did: for each branch taken, in the order of ``trace``, the
-    condition that held, in words, with the dates and numbers it read.  Frozen; equal inputs
-    give an equal decision.
+    condition that held, in words, with the dates and numbers it read.
+    ``explanation`` is the reached outcome's description with its placeholders
+    filled in (``None`` when it has none: a ``not_covered`` answer says why
+    there), and ``caveats`` the facts of other official sources that the plan
+    rests on (the policy's :class:`~asanimza_policy.model.Caveat` s attached
+    to the outcome or to a planned step; each step lists its own in
+    ``PlannedStep.caveats``).  Frozen; equal inputs give an equal decision.
     """
     policy: str
     version: str
@@ -167,6 +173,8 @@ class Decision:
     title: str | None = None                      # the outcome's title
     questions: tuple[Question, ...] = ()          # with needs_input, in the order of missing
     reasons: tuple[str, ...] = ()                 # what held at each branch taken, in words, in order
+    explanation: str | None = None                # the outcome's description, filled in
+    caveats: tuple[Any, ...] = ()                 # model.Caveat: facts of other sources the plan rests on
 
     def to_dict(self) -> dict:
         """The contract's JSON document (plain dicts, lists and strings)."""
@@ -185,7 +193,14 @@ class Decision:
             "title": self.title,
             "questions": [q.to_dict() for q in self.questions],
             "reasons": list(self.reasons),
+            "explanation": self.explanation,
+            "caveats": [self._caveat(c) for c in self.caveats],
         }
+
+    def _caveat(self, caveat) -> dict:
+        out = caveat.to_dict()
+        out["steps"] = [i for i, s in enumerate(self.steps, 1) if caveat.id in s.caveats]
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         """The document as JSON text; ``indent=None`` gives one compact line, fast."""

@@ -51,7 +51,12 @@ def page_path(policy) -> str:
     return f"policies/{policy.id}/{policy.version}.md"
 
 
-def span(policy) -> str:
+def span(policy, versions=()) -> str:
+    """When a version is in effect: from its first day until it is withdrawn, or
+    until the next version (by ``effective_from``) supersedes it."""
+    later = sorted((v for v in versions if v.effective_from > policy.effective_from), key=lambda v: v.effective_from)
+    if later and (policy.effective_until is None or policy.effective_until >= later[0].effective_from):
+        return f"from {policy.effective_from} until {later[0].version} supersedes it on {later[0].effective_from}"
     until = f" until {policy.effective_until}" if policy.effective_until else " on"
     return f"from {policy.effective_from}{until}"
 
@@ -66,7 +71,8 @@ def policy_page(policy, versions) -> str:
     rs = routes(policy)
     out = [GENERATED.format(what=policy_file(policy), edit=f"`{policy_file(policy)}`"), "",
            f"# {policy.title}", "",
-           f"`{policy.id}` version **{policy.version}**, in effect {span(policy)}, time zone {policy.timezone}.", ""]
+           f"`{policy.id}` version **{policy.version}**, in effect {span(policy, versions)}, time zone "
+           f"{policy.timezone}.", ""]
     if policy.description:
         out += [" ".join(policy.description.split()), ""]
     src = policy.source
@@ -75,13 +81,15 @@ def policy_page(policy, versions) -> str:
             f"`{policy_file(policy)}`; every rule quotes the sentences it comes from, and where the source is "
             "silent or ambiguous the policy says so, as an outcome *not covered* or a named assumption.", ""]
     out += ["**On this page:** [flowchart](#flowchart) · [questions](#questions) · [routes](#routes) · "
-            "[decisions](#decisions) · [outcomes](#outcomes) · [assumptions](#assumptions) · [versions](#versions)", ""]
+            "[decisions](#decisions) · [outcomes](#outcomes) · [assumptions](#assumptions) · "
+            + ("[caveats](#caveats) · " if policy.caveats else "") + "[versions](#versions)", ""]
     out += _flowchart_section(policy)
     out += _inputs_section(policy)
     out += _routes_section(policy, rs)
     out += _decisions_section(policy)
     out += _outcomes_section(policy, rs)
     out += _assumptions_section(policy, rs)
+    out += _caveats_section(policy)
     out += _versions_section(policy, versions)
     return "\n".join(out).rstrip() + "\n"
 
@@ -98,12 +106,14 @@ def _flowchart_section(policy) -> list[str]:
 
 
 def _inputs_section(policy) -> list[str]:
-    out = ["## Questions", "", "What a caller may tell about the person, in the order the questions are asked "
-           "(when a node needs several missing fields, they are asked in this order). Every field is optional: a "
-           "route that needs one that was not given stops and asks for it.", "",
+    out = ["## Questions", "", "What a caller may tell about the person, in the order they are declared. The "
+           "graph decides which question comes next: the node where a walk stops asks for what it needs (when it "
+           "needs several fields, in this order). Every field is optional: a route that needs one that was not "
+           "given stops and asks for it; an input marked *optional* is never asked, and is used only when given.",
+           "",
            "| # | field | answer | question | meaning |", "| --- | --- | --- | --- | --- |"]
     for i, inp in enumerate(policy.inputs.values(), 1):
-        answer = TYPE_WORDS[inp.type]
+        answer = TYPE_WORDS[inp.type] + (" (*optional*: never asked)" if inp.optional else "")
         if inp.values:
             answer += " " + ", ".join(f"`{v}`" + (f" ({inp.labels[v]})" if v in inp.labels else "")
                                       for v in inp.values)
@@ -190,6 +200,8 @@ def _outcomes_section(policy, rs) -> list[str]:
             line = f"{i}. `{w.action}`: {w.text}"
             if w.when:
                 line += f" *(only if {w.when})*"
+            if step.caveats:
+                line += " Caveat: " + ", ".join(f"[`{c}`](#{anchor('caveat', c)})" for c in step.caveats) + "."
             out.append(line)
             for f, rule in w.fields:
                 out.append(f"   - {f.replace('_', ' ')}: {rule}")
@@ -198,6 +210,8 @@ def _outcomes_section(policy, rs) -> list[str]:
         if node.documents:
             out += ["Documents: " + "; ".join(f"{policy.documents[d].rstrip('.')} (`{d}`)"
                                               for d in node.documents), ""]
+        if node.caveats:
+            out += ["Caveats: " + ", ".join(f"[`{c}`](#{anchor('caveat', c)})" for c in node.caveats), ""]
         assumes = route_assumptions(policy, (), node.id)
         if assumes:
             out += ["Rests on: " + ", ".join(f"[`{a}`](#{anchor('assumption', a)})" for a in assumes), ""]
@@ -225,11 +239,24 @@ def _assumptions_section(policy, rs) -> list[str]:
     return out
 
 
+def _caveats_section(policy) -> list[str]:
+    if not policy.caveats:
+        return []
+    out = ["## Caveats", "", "Facts that other official sources add, in this policy's own words (nothing quoted), "
+           "with where and when they were read. A decision returns those of the steps and outcome it plans.", ""]
+    for c in policy.caveats.values():
+        where = [f"[`{n.id}`](#{anchor('outcome', n.id)})" for n in policy.nodes.values()
+                 if n.kind != "decision" and (c.id in n.caveats or any(c.id in st.caveats for st in n.steps))]
+        out += [f'<a id="{anchor("caveat", c.id)}"></a>', "", f"### `{c.id}`", "", " ".join(c.text.split()), "",
+                f"Read in [{c.title}]({c.url}) on {c.read_on}. Attached in: {', '.join(where) or 'no outcome'}.", ""]
+    return out
+
+
 def _versions_section(policy, versions) -> list[str]:
     out = ["## Versions", "", "| version | in effect | title |", "| --- | --- | --- |"]
     for v in versions:
         name = f"**{v.version}** (this page)" if v.version == policy.version else f"[{v.version}]({v.version}.md)"
-        out.append(f"| {name} | {span(v)} | {cell(v.title)} |")
+        out.append(f"| {name} | {span(v, versions)} | {cell(v.title)} |")
     return out + [""]
 
 
@@ -241,7 +268,7 @@ def index_page(all_versions: dict) -> str:
            "`policies/<id>/` and running `make docs`.", "",
            "| policy | title | versions |", "| --- | --- | --- |"]
     for pid, versions in all_versions.items():
-        links = ", ".join(f"[{v.version}]({v.id}/{v.version}.md) ({span(v)})" for v in versions)
+        links = ", ".join(f"[{v.version}]({v.id}/{v.version}.md) ({span(v, versions)})" for v in versions)
         out.append(f"| `{pid}` | {cell(versions[-1].title)} | {links} |")
     return "\n".join(out) + "\n"
 

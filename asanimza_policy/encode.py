@@ -88,7 +88,13 @@ def decision_json(d) -> str:
         _fragment((d.status, d.outcome, d.missing), _middle),
         ",".join(map(_step, d.steps)),
         _fragment((d.documents, d.trace, d.citations, d.assumptions, d.title, d.questions), _tail),
-        _strings(d.reasons), "}"))
+        _strings(d.reasons),
+        ',"explanation":', "null" if d.explanation is None else _str(d.explanation),
+        ',"caveats":', _caveats(d) if d.caveats else "[]", "}"))
+
+
+def _caveats(d) -> str:
+    return json.dumps([d._caveat(c) for c in d.caveats], ensure_ascii=False, separators=(",", ":"))
 
 
 def strings_json(items: tuple[str, ...]) -> str:

@@ -19,6 +19,7 @@ from .decision import COMPLETE, NEEDS_INPUT, Assumption, Choice, Decision, Field
 from .errors import InvalidContext, PolicyError
 from .expr import AS_OF, OutOfRange, Unknown, _merge
 from .findings import Finding
+from .template import fill_known, show
 from .model import DecisionNode, Derived, GraphNode, MapEntry, OutcomeNode, Policy, Step
 from .words import reasons
 
@@ -45,6 +46,7 @@ class _Recorder(Listener):
         self.assumptions: dict[str, None] = {}
         self.taken: list = []                 # (node, branch) of each branch taken
         self.values: dict = {}                # the walk's values, for the reasons' words
+        self.caveats: dict[str, None] = {}
 
     def _cite(self, cites, assumes=()) -> None:
         for c in cites:
@@ -68,6 +70,12 @@ class _Recorder(Listener):
 
     def step_planned(self, outcome, step) -> None:
         self._cite(step.cites, step.assumes)
+        for c in step.caveats:
+            self.caveats.setdefault(c)
+
+    def outcome_reached(self, node) -> None:
+        for c in node.caveats:
+            self.caveats.setdefault(c)
 
 
 class _Scope:
@@ -104,14 +112,6 @@ class _Scope:
                     listener.value_derived(d, entry)
         self.values[name] = v
         return v
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, date):
-        return v.isoformat()
-    return "none" if v is None else str(v)
 
 
 def _gap(policy: Policy, node, message: str) -> PolicyError:
@@ -179,9 +179,9 @@ def _plan(policy: Policy, node: OutcomeNode, scope: _Scope):
             val = fields[value] if value in fields else scope.lookup(value)
             if type(val) is Unknown:
                 unknown = _merge(unknown, val)
-            pieces.append(_fmt(val))
+            pieces.append(show(val))
         if unknown is None:
-            planned.append(PlannedStep(step.action, "".join(pieces), Fields(fields)))
+            planned.append(PlannedStep(step.action, "".join(pieces), Fields(fields), step.caveats))
             used.append(step)
     return planned, used, unknown
 
@@ -269,10 +269,11 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
             if type(result) is str:
                 node = nodes[result]
             elif type(result) is Unknown:
-                return _needs_input(policy, as_of, recorder, ls, node, result)
+                return _needs_input(policy, as_of, recorder, ls, node, result, scope)
             else:
+                explanation = fill_known(node.explanation, scope.lookup) if node.explanation else None
                 return _decision(policy, as_of, recorder, node.status, outcome=node.id, missing=(), steps=result.steps,
-                                 documents=node.documents, title=node.title)
+                                 documents=node.documents, title=node.title, explanation=explanation or None)
     except OutOfRange as e:
         field = _blame(policy, values, e.names)
         raise InvalidContext(f"{field}: {e}", field) from None
@@ -285,24 +286,30 @@ def _decision(policy: Policy, as_of: date, recorder: _Recorder, status: str, **w
         policy=policy.id, version=policy.version, as_of=as_of, status=status,
         trace=tuple(recorder.trace), citations=tuple(recorder.citations),
         assumptions=tuple(Assumption(a, policy.assumptions[a].text) for a in recorder.assumptions),
-        reasons=reasons(policy, recorder.taken, recorder.values), **what)
+        reasons=reasons(policy, recorder.taken, recorder.values),
+        caveats=tuple(policy.caveats[c] for c in recorder.caveats), **what)
 
 
-def _needs_input(policy, as_of, recorder, ls, node: GraphNode, unknown: Unknown) -> Decision:
+def _needs_input(policy, as_of, recorder, ls, node: GraphNode, unknown: Unknown, scope: _Scope) -> Decision:
     # the node's missing fields, in the order the policy declares its inputs: the
-    # author decides which question comes first by ordering `inputs`
+    # author decides which question comes first by ordering `inputs`.  An optional
+    # input is never asked (the builder makes sure a walk never waits for one).
     rank = {name: i for i, name in enumerate(policy.inputs)}
-    missing = tuple(sorted(unknown.names, key=rank.__getitem__))
+    inputs = policy.inputs
+    missing = tuple(sorted((n for n in unknown.names if n in inputs and not inputs[n].optional),
+                           key=rank.__getitem__))
     for listener in ls:
         listener.input_missing(node, missing)
-    questions = tuple(_question(policy.inputs[n]) for n in missing)
+    questions = tuple(_question(inputs[n], scope) for n in missing)
     return _decision(policy, as_of, recorder, NEEDS_INPUT, outcome=None, missing=missing, steps=(), documents=(),
                      title=None, questions=questions)
 
 
-def _question(inp) -> Question:
+def _question(inp, scope: _Scope) -> Question:
+    """How to ask for one input, its question filled in with the values known so far."""
     choices = None if inp.values is None else tuple(Choice(v, inp.labels.get(v, v)) for v in inp.values)
-    return Question(inp.name, inp.question, inp.type, choices)
+    text = fill_known(inp.question_template, scope.lookup) if inp.question_template else inp.question
+    return Question(inp.name, text, inp.type, choices)
 
 
 __all__ = ["Listener", "run", "COMPLETE", "NEEDS_INPUT"]

@@ -195,6 +195,11 @@ def _call(node: Call) -> Fn:
     fs = tuple(compile_node(a) for a in node.args)
     names = names_of(node)
 
+    if fn.sees_unknown:
+        def call_seeing_unknown(s):
+            return impl(*(None if type(v) is Unknown else v for v in (f(s) for f in fs)))
+        return call_seeing_unknown
+
     if len(fs) == 2:
         fa, fb = fs
 

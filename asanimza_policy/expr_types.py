@@ -79,6 +79,7 @@ class Function:
     impl: Callable[..., Any]        # the result, from the arguments' values (none of them unknown)
     at_compile: bool = False        # computed once when compiling: the arguments are literals
     outside: str | None = None      # when impl overflows the calendar: "{0} plus {1} days"
+    sees_unknown: bool = False      # impl receives None for an unknown argument (and is never unknown itself)
 
 
 FUNCTIONS: dict[str, Function] = {}
@@ -132,6 +133,18 @@ def _least_and_greatest(a: Args) -> Type:
     for i in range(1, n):
         a.expect(i, first, f"{f}()")
     return first
+
+
+@function("given", lambda v: v is not None, sees_unknown=True)
+def _given(a: Args) -> Type:
+    # whether the caller gave a value: the guard before reading an optional input
+    # (the builder checks that the name is an optional input and that every read is guarded)
+    a.count(1)
+    arg = a.call.args[0]
+    if not isinstance(arg, Name):
+        raise ExprError("given() takes the name of an input", a.call.offset)
+    a.type(0)
+    return BOOLEAN
 
 
 function("min", min)(_least_and_greatest)

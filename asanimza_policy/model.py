@@ -38,6 +38,10 @@ class Input:
     description: str
     labels: Mapping[str, str]    # enum value -> words for people
     pos: Position = field(default=Position(), compare=False)
+    # never asked nor listed in missing; conditions test it with given(name)
+    optional: bool = False
+    # the question's {name} placeholders (derived values, inputs, as_of); see template.py
+    question_template: "Template | None" = field(default=None, compare=False)
 
     @property
     def expr_type(self) -> ex.Type:
@@ -52,6 +56,21 @@ class Assumption:
     text: str
     cites: tuple[str, ...]
     pos: Position = field(default=Position(), compare=False)
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """A fact another official source adds, in the policy's own words."""
+    id: str
+    title: str                   # the other source's title
+    url: str
+    read_on: date                # the day it was read
+    text: str                    # the fact, never copied text
+    pos: Position = field(default=Position(), compare=False)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "url": self.url, "read_on": self.read_on.isoformat(),
+                "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,7 @@ class Step:
     cites: tuple[str, ...]
     assumes: tuple[str, ...]
     pos: Position = field(default=Position(), compare=False)
+    caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +168,9 @@ class OutcomeNode:
     cites: tuple[str, ...]
     assumes: tuple[str, ...]
     pos: Position = field(default=Position(), compare=False)
+    caveats: tuple[str, ...] = ()
+    # the description's {name} placeholders, filled in as the decision's explanation
+    explanation: "Template | None" = field(default=None, compare=False)
     kind = "outcome"
 
     @property
@@ -179,6 +202,7 @@ class Policy:
     path: str
     sha256: str
     derived_order: tuple[str, ...] = ()
+    caveats: Mapping[str, Caveat] = field(default_factory=dict)
 
     @property
     def version_key(self) -> tuple:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 
 from .decision import NEEDS_INPUT, NOT_COVERED, Decision
 from .model import Policy
@@ -16,11 +17,29 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
                          break_long_words=False) or [first or indent]
 
 
-def _step_details(fields) -> str:
+# a step field with this name is the first day the step can be done
+EARLIEST = "not_before"
+
+
+def _field_words(name: str, v, as_of: date) -> str:
+    if v is None:
+        return "none"
+    if name == EARLIEST and isinstance(v, date) and v < as_of:
+        return f"now (possible since {v.isoformat()})"      # the JSON keeps the rule's date
+    return value_words(v)
+
+
+def _step_details(fields, as_of: date) -> str:
     """Every extra field of the step's action, in the action's order: "not before:
-    2026-12-02 \u00b7 deadline: none" (a null date is "none")."""
-    return " \u00b7 ".join(f"{name_words(k)}: {value_words(v) if v is not None else 'none'}"
-                           for k, v in fields.items())
+    2026-12-02 \u00b7 deadline: none" (a null date is "none"; a first day already
+    past on the evaluation date is "now (possible since ...)")."""
+    return " \u00b7 ".join(f"{name_words(k)}: {_field_words(k, v, as_of)}" for k, v in fields.items())
+
+
+def _caveat_lines(caveat, indent: str) -> list[str]:
+    """A caveat beside what it qualifies: the fact, then where it was read."""
+    return (_wrap(caveat.text, indent + "  ", f"{indent}! Caveat: ")
+            + _wrap(f"{caveat.title}, {caveat.url} (read on {caveat.read_on.isoformat()})", indent + "  "))
 
 
 def render(decision: Decision, policy: Policy) -> str:
@@ -39,22 +58,27 @@ def render(decision: Decision, policy: Policy) -> str:
             out.append(f"  answer {'true | false' if q['type'] == 'boolean' else q['type']} as {q['field']}")
         if len(d["missing"]) > 1:
             out.append(f"Also needed here: {', '.join(d['missing'][1:])}")
-    if d["status"] == NOT_COVERED:
-        node = policy.nodes[d["outcome"]]
-        if node.description:
-            out.append("")
-            out += _wrap(node.description, "  ")
+    if d.get("explanation"):
+        out.append("")
+        out += _wrap(d["explanation"], "  ")
     if d["steps"]:
         out += ["", "What to do"]
         for i, s in enumerate(decision.steps, 1):
             out += _wrap(s.text, "     ", f"  {i}. ")
-            details = _step_details(s.fields)
+            details = _step_details(s.fields, decision.as_of)
             if details:
                 out.append(f"     [{details}]")
+            for cid in s.caveats:
+                out += _caveat_lines(policy.caveats[cid], "     ")
     if d["documents"]:
         out += ["", "Documents to bring"]
         for doc in d["documents"]:
             out += _wrap(policy.documents.get(doc, doc), "    ", "  - ")
+    on_outcome = [c for c in decision.caveats if not any(c.id in s.caveats for s in decision.steps)]
+    if on_outcome:
+        out += ["", "Caveats (from other official sources)"]
+        for c in on_outcome:
+            out += _caveat_lines(c, "  ")
     out += ["", "Path: " + " \u2192 ".join(d["trace"])]
     if decision.reasons:
         out += ["", "Why"]

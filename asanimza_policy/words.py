@@ -91,6 +91,8 @@ class Words:
             return f"{self.term(node.item)} is {'none' if neg else 'one'} of {', '.join(choices)}"
         if kind == "Literal" and isinstance(node.value, bool):
             return "always" if node.value != negate else "never"
+        if kind == "Call" and node.func == "given":
+            return f"{self.term(node.args[0])} is {'not ' if negate else ''}known"
         text = self.term(node)
         if kind == "Name" and self.kinds.get(node.name) == "boolean":
             return f"{text} is {'no' if negate else 'yes'}"
@@ -148,6 +150,8 @@ class Words:
                 return self._shift(args[0], args[1], 1)
             if node.func == "days_between":
                 return f"the days from {self.term(args[0])} to {self.term(args[1])}"
+            if node.func == "given":
+                return f"({self.condition(node)})"
             first = self.kind(args[0]) == "date"
             which = {("min", True): "the earlier", ("max", True): "the later",
                      ("min", False): "the smaller", ("max", False): "the larger"}[(node.func, first)]
@@ -179,6 +183,8 @@ class Words:
                 return "date"
             if node.func == "days_between":
                 return "integer"
+            if node.func == "given":
+                return "boolean"
             return self.kind(node.args[0])
         if kind == "Arith":
             lk, rk = self.kind(node.left), self.kind(node.right)

@@ -251,11 +251,15 @@ def _two_versions(policy_copy, second: str) -> list:
     return check_paths([str(path.parent)])
 
 
-def test_versions_in_effect_on_the_same_days(policy_copy):
-    found = _two_versions(policy_copy, 'effective_from: "2026-01-01" => effective_from: "2026-06-01"')
+def test_versions_taking_effect_on_the_same_day_are_an_error(policy_copy):
+    found = _two_versions(policy_copy, "title: Extend => title: Extending")
     [f] = found
     assert f.code == "VERSION_OVERLAP" and f.path.endswith("1.1.0.yaml")
-    assert "version 1.0.0 (from 2026-01-01 with no end)" in f.message
+    assert "version 1.1.0 takes effect on 2026-01-01, the same day as version 1.0.0" in f.message
+
+
+def test_a_later_version_supersedes_an_open_ended_one(policy_copy):
+    assert _two_versions(policy_copy, 'effective_from: "2026-01-01" => effective_from: "2026-06-01"') == []
 
 
 def test_versions_one_after_the_other_are_clean(policy_copy):

@@ -72,11 +72,15 @@ CASES = [
     Case("ref_field.yaml", "check", "REF_FIELD", "94:11", "action 'go' has no field 'not_befor'; its fields are not_before"),
     Case("ref_document.yaml", "check", "REF_DOCUMENT", "102:17", "document 'crad' is not declared"),
     Case("ref_assumption.yaml", "check", "REF_ASSUMPTION", "89:15", "assumption 'desk_hour' is not declared"),
+    Case("ref_caveat.yaml", "check", "REF_CAVEAT", "53:15", "caveat 'desk_hour' is not declared under caveats"),
     Case("ref_input.yaml", "check", "REF_INPUT", "33:11", "from must name an enum input; 'age' is not one"),
     Case("ref_value.yaml", "check", "REF_VALUE", "26:7", "label for 'west', which is not a value of 'branch'"),
     Case("map_incomplete.yaml", "check", "MAP_INCOMPLETE", "35:7", "map of 'desk' has no entry for east"),
     Case("expr.yaml", "check", "EXPR", "71:21", "cannot compare integer with string"),
     Case("template.yaml", "check", "TEMPLATE", "80:15", "names {brnach}, which is not an input"),
+    Case("optional_unguarded.yaml", "check", "OPTIONAL_UNGUARDED", "75:15", "reads the optional input 'renewed_on' "
+         "where given(renewed_on) is not known to hold"),
+    Case("given_not_optional.yaml", "check", "GIVEN_NOT_OPTIONAL", "71:15", "'age' is not an optional input"),
     Case("derived_cycle.yaml", "check", "DERIVED_CYCLE", "29:3", "in a loop: days_left -> days_left"),
     Case("derived_too_deep.yaml", "check", "DERIVED_TOO_DEEP", "61:3",
          "more than 16 levels deep: d16 -> d15 -> d14 -> ... -> d0"),
@@ -84,11 +88,13 @@ CASES = [
     # 4. content
     Case("citation_not_found.yaml", "check", "CITATION_NOT_FOUND", "31:13", "not found word for word in source/rules.txt"),
     Case("citation_fragment.yaml", "check", "CITATION_FRAGMENT", "67:13", "cite whole sentences", severity="warning"),
+    Case("caveat_unused.yaml", "check", "CAVEAT_UNUSED", "51:5", "caveat 'desk_hours_posted' is attached to no step "
+         "or outcome", severity="warning"),
     Case("source_missing.yaml", "check", "SOURCE_MISSING", "10:9", "source text source/rule.txt not found"),
     Case("layout", "check", "LAYOUT", "3:10", "file 1.0.1.yaml declares version 1.0.0; name the file 1.0.0.yaml",
          reported="layout/library-card/1.0.1.yaml"),
-    Case("version_overlap", "check", "VERSION_OVERLAP", "5:17", "version 1.1.0 from 2026-06-01 is in effect on the "
-         "same days as version 1.0.0", reported="version_overlap/library-card/1.1.0.yaml"),
+    Case("version_overlap", "check", "VERSION_OVERLAP", "5:17", "version 1.1.0 takes effect on 2026-01-01, the same "
+         "day as version 1.0.0", reported="version_overlap/library-card/1.1.0.yaml"),
     Case("version_timezone", "check", "VERSION_TIMEZONE", "6:11", "time zone Europe/Madrid differs from Europe/Lisbon",
          reported="version_timezone/library-card/1.1.0.yaml"),
     # at evaluation time: a defect of the policy is reported, never answered by guessing
