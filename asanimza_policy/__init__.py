@@ -7,24 +7,50 @@
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from .catalog import VersionInfo, versions
-from .context import parse_date
-from .decision import Decision, PlannedStep, Question
-from .engine import Listener, run
-from .errors import InvalidContext, PolicyError, PolicyNotFound
-from .model import POLICY_ID, Policy
-from .registry import load_policy, policy_ids, resolve_policy
+if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
+    from collections.abc import Iterable, Iterator, Mapping
+    from datetime import date
+    from os import PathLike
+
+    from .catalog import VersionInfo
+    from .decision import Decision, PlannedStep, Question
+    from .engine import Listener
+    from .errors import InvalidContext, PolicyError, PolicyNotFound
+    from .model import Policy
 
 __version__ = "0.1.0"
 __all__ = ["evaluate", "evaluate_many", "load", "policy_ids", "versions", "Decision", "PlannedStep",
            "Question", "Policy", "VersionInfo", "Listener", "InvalidContext", "PolicyNotFound", "PolicyError"]
 
+# Importing the package costs almost nothing: a command imports what it uses
+# (evaluating never loads the checker, the renderers or the server), and these
+# public names are fetched from their modules on first use.
+_LAZY = {"Decision": "decision", "PlannedStep": "decision", "Question": "decision", "Policy": "model",
+         "VersionInfo": "catalog", "versions": "catalog", "Listener": "engine", "InvalidContext": "errors",
+         "PolicyNotFound": "errors", "PolicyError": "errors", "policy_ids": "registry"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 def _policy(policy: str | Policy, as_of: date | str | None, version: str | None) -> tuple[Policy, date]:
+    from .context import parse_date
+    from .registry import resolve_policy
+
     return resolve_policy(policy, None if as_of is None else parse_date(as_of, "as_of"), version)
 
 
@@ -36,6 +62,9 @@ def load(path: str | os.PathLike[str]) -> Policy:
     :func:`evaluate`.
     """
     from pathlib import Path
+
+    from .model import POLICY_ID
+    from .registry import load_policy, policy_ids
 
     p = Path(path)
     if not p.exists() and isinstance(path, str) and POLICY_ID.match(path):
@@ -61,6 +90,8 @@ def evaluate(policy_id: str | Policy, context: Mapping[str, object], *, as_of: d
     :class:`PolicyNotFound` for an unknown policy or version, or when no version
     is in effect on ``as_of``.
     """
+    from .engine import run
+
     policy, day = _policy(policy_id, as_of, version)
     return run(policy, context, day, listeners)
 
@@ -73,6 +104,9 @@ def evaluate_many(policy_id: str | Policy, contexts: Iterable[Mapping[str, objec
     :class:`InvalidContext` when its turn comes, naming its index (``.index``)
     and field (``.field``).  With ``errors="return"`` that exception is yielded
     in the bad context's place instead, and the iteration goes on."""
+    from .engine import run
+    from .errors import InvalidContext
+
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return'; got {errors!r}")
     policy, day = _policy(policy_id, as_of, version)

@@ -204,18 +204,19 @@ def _load_policy_arg(arg: str, as_of, version):
 # reader that goes away (`| head`) cannot change the exit code.
 
 def _cmd_evaluate(args) -> tuple[str, int]:
-    from .engine import run
-    from .textfmt import render
+    from . import evaluate       # the public path, as integrators call it
 
     context = _read_context(args.context)
     policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
-    decision = run(policy, context, as_of)
+    decision = evaluate(policy, context, as_of=as_of)
     fmt = args.format or ("text" if _isatty(sys.stdout) else "json")
     if fmt == "ics":
         from .ics import to_ics
 
         return to_ics(decision, policy), 0
     if fmt == "text":
+        from .textfmt import render
+
         return render(decision, policy), 0
     # JSON escapes what the output's encoding cannot carry (PYTHONIOENCODING=latin-1, a Windows console)
     return (decision.to_json() if _utf8(sys.stdout) else

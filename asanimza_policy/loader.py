@@ -33,8 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import PolicyError
 from .findings import Finding, Position
 
@@ -42,24 +40,35 @@ MAX_BYTES = 5_000_000
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 
-_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML is imported on the first parse, not with this module: a policy read
+# from the private cache of parsed files (cache.py) needs no YAML parser at all.
+yaml: Any = None
+_Loader: Any = None
 
 
-class _Loader(_Parser):
+def _parser():
     """The parser plus a resolver with YAML 1.2 core-schema scalars."""
+    global yaml, _Loader
+    if _Loader is None:
+        import yaml as pyyaml
 
+        class Loader(getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)):
+            pass
 
-_Loader.yaml_implicit_resolvers = {}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
-    list("-+0123456789."))
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+        Loader.yaml_implicit_resolvers = {}
+        Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+        Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+        Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:float",
+            re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
+            list("-+0123456789."))
+        Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+        yaml, _Loader = pyyaml, Loader
+    return _Loader
+
 
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 _SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
@@ -136,6 +145,7 @@ def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX
         fail("YAML_TOO_LARGE", f"more than {max_bytes:,} characters; the limit is {max_bytes:,}")
     if text.startswith("\ufeff"):
         text = text[1:]
+    _parser()           # PyYAML, for the parse and for the errors caught below
     try:
         data, positions, keys, styles = _build(text, max_nodes, max_depth)
     except _Fail as e:
@@ -256,7 +266,7 @@ def _scalar(loader, event):
 
 def _build(text: str, max_nodes: int, max_depth: int):
     """Build Python values from parser events, without recursion."""
-    loader = _Loader(text)
+    loader = _parser()(text)
     positions: dict = {}
     keys: dict = {}
     styles: dict = {}

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from .errors import PolicyError, PolicyNotFound
 from .build import build_policy
 from .findings import Finding, excerpt
-from .loader import NotAFile, load_file
+from .cache import load_document
+from .loader import NotAFile
 from .model import POLICY_ID, SEMVER, Policy, semver_key
 from .resources import schema_file, shipped_policies
 
@@ -118,7 +119,7 @@ def load_policy(path: str | Path, display: str | None = None) -> Policy:
             cached = _compiled.get(key)
         if cached is not None:
             return cached
-        doc = load_file(p, shown)
+        doc = load_document(p, shown)
     except NotAFile as e:
         raise PolicyError([Finding("FILE", f"{e.strerror}; a policy is a YAML file", shown)]) from None
     policy = build_policy(doc)

@@ -17,6 +17,13 @@ POLICY_DIR = ROOT / "policies" / "asan-imza-renewal"
 POLICY_FILE = POLICY_DIR / "1.0.0.yaml"
 AS_OF = date(2026, 11, 24)
 
+# The cache of parsed policies (asanimza_policy/cache.py) goes to a folder of this
+# run, for the tests and the commands they start, never to the user's own.
+if "ASANIMZA_POLICY_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["ASANIMZA_POLICY_CACHE"] = os.path.join(tempfile.mkdtemp(prefix="asanimza-cache-"), "cache")
+
 
 @pytest.fixture(autouse=True)
 def _one_process_in_mutation_runs(monkeypatch):
