@@ -245,7 +245,7 @@ def _header(f: Path, shown: str, error: PolicyError) -> _Version:
             return None
 
     try:
-        data = load_file(f, shown).data
+        data = load_document(f, shown).data
     except (PolicyError, OSError):
         data = None
     if not isinstance(data, dict):
