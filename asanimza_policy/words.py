@@ -152,6 +152,8 @@ class Words:
                 return f"the days from {self.term(args[0])} to {self.term(args[1])}"
             if node.func == "given":
                 return f"({self.condition(node)})"
+            if node.func not in ("min", "max") or not args:     # a function without a phrase here
+                return f"{node.func}({', '.join(self.term(a) for a in args)})"
             first = self.kind(args[0]) == "date"
             which = {("min", True): "the earlier", ("max", True): "the later",
                      ("min", False): "the smaller", ("max", False): "the larger"}[(node.func, first)]

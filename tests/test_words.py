@@ -28,6 +28,8 @@ KINDS = {"channel": "string", "expires_on": "date", "age": "integer", "paid": "b
     ("expires_on - 14 < as_of", "14 days before expires on is before as of"),
     ("max(as_of, starts_on) == as_of", "the later of as of and starts on is as of"),
     ("as_of >= date('2026-01-01')", "as of is on or after 2026-01-01"),
+    ("given(age) and age > 3", "age is known and age is more than 3"),
+    ("not given(age)", "age is not known"),
 ])
 def test_condition_in_words(text, words):
     assert describe(ex.parse(text), KINDS) == words
