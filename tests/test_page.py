@@ -88,6 +88,8 @@ def test_a_foreign_citizen_at_the_office_sees_the_residence_permit_and_the_passp
     assert documents == ["Temporary or permanent residence permit of the Republic of Azerbaijan.",
                          "The foreign citizen's passport."]
     assert "foreign passport" in page.locator("#steps").inner_text()
+    assert page.locator("#reasons li").all_inner_texts() == [
+        "channel is office", "subscriber type is individual", "appears in person is yes", "citizenship is foreign"]
     assert page.locator("#citations blockquote").count() >= 1
     assert page.locator("#assumptions li").count() >= 1
     assert page.locator("#ask").is_hidden()
