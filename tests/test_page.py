@@ -25,9 +25,30 @@ if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
                 allow_module_level=True)
 
 
+CAVEAT = """caveats:
+  desk_hours_posted:
+    title: Opening hours of the central library
+    url: https://library.invalid/hours
+    read_on: "2026-01-10"
+    text: The desk closes at 18:00 on weekdays.
+start: fines
+"""
+
+
 @pytest.fixture(scope="module")
-def base():
-    with running_server({"ASANIMZA_POLICY_PATH": str(FIXTURES)}) as url:
+def base(tmp_path_factory):
+    """The server, with the synthetic fixture policy (its 1.1.0 given a caveat and an explanation)."""
+    root = tmp_path_factory.mktemp("policies")
+    shutil.copytree(FIXTURES / "library-card", root / "library-card")
+    f = root / "library-card" / "1.1.0.yaml"
+    text = f.read_text(encoding="utf-8")
+    for old, new in (("start: fines\n", CAVEAT),
+                     ("    title: Renew with a note\n", "    title: Renew with a note\n    caveats: [desk_hours_posted]\n"
+                      "    description: Under 16, a parent signs for you.\n")):
+        assert old in text
+        text = text.replace(old, new, 1)
+    f.write_text(text, encoding="utf-8")
+    with running_server({"ASANIMZA_POLICY_PATH": str(root)}) as url:
         yield url
 
 
@@ -164,6 +185,10 @@ def test_the_page_works_for_another_policy(page, base):
     page.locator("#free-answer").fill("2026-08-10")
     page.get_by_role("button", name="Continue").click()
     sync_api.expect(page.locator("#plan-title")).to_have_text("Renew with a note")
+    assert page.locator("#plan-explanation").inner_text() == "Under 16, a parent signs for you."
+    caveat = page.locator("#caveats li").inner_text()
+    assert "The desk closes at 18:00 on weekdays." in caveat and "Opening hours of the central library" in caveat
+    assert page.locator("#caveats a").get_attribute("href") == "https://library.invalid/hours"
     shot(page, "6-another-policy")
     # the same answers on another day: too early to renew, which the rules do not cover
     page.locator("#when summary").click()

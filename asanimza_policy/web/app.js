@@ -254,10 +254,11 @@ function showPlan(d) {
   $("plan-badge").textContent = covered ? "Your plan" : "Not covered by the rules";
   $("plan-badge").className = covered ? "badge ok" : "badge warn";
   $("plan-title").textContent = d.title || "";
-  const outcome = (state.policy.outcomes || []).find((o) => o.id === d.outcome);
-  $("plan-note").textContent = covered
-    ? `Worked out for ${formatDate(d.as_of)}.`
-    : ((outcome && outcome.description) || "The official text has no rule for this case; ask the service directly.");
+  const explanation = d.explanation
+    || (covered ? "" : "The official text has no rule for this case; ask the service directly.");
+  $("plan-explanation").textContent = explanation;
+  $("plan-explanation").hidden = !explanation;
+  $("plan-note").textContent = `Worked out for ${formatDate(d.as_of)}.`;
 
   const steps = $("steps");
   steps.replaceChildren();
@@ -280,6 +281,15 @@ function showPlan(d) {
     docs.append(el("li", {}, doc ? doc.text : id));
   }
   $("documents-card").hidden = d.documents.length === 0;
+
+  const caveats = Array.isArray(d.caveats) ? d.caveats : [];
+  $("caveats").replaceChildren(...caveats.map((c) => {
+    const where = [c.url ? el("a", { href: c.url, rel: "noopener noreferrer" }, c.title) : c.title];
+    if (c.read_on) where.push(`, read on ${formatDate(c.read_on)}`);
+    if (c.steps && c.steps.length) where.push(` (about step ${c.steps.join(", ")})`);
+    return el("li", {}, el("p", {}, c.text), el("p", { class: "small muted" }, "Source: ", ...where));
+  }));
+  $("caveats-card").hidden = caveats.length === 0;
 
   const reasons = Array.isArray(d.reasons) ? d.reasons : [];
   $("reasons").replaceChildren(...reasons.map((r) => el("li", {}, typeof r === "string" ? r : (r.text || r.words || JSON.stringify(r)))));
