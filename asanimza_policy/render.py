@@ -255,6 +255,8 @@ def to_mermaid(policy, walk: Walk | None = None) -> str:
     if walk is not None:
         out.append('    legend_walked["the walked path"]:::walked')
         out.append('    legend_dimmed["not walked"]:::dimmed')
+        if walk.stopped:
+            out.append('    legend_stopped["stopped: needs input"]:::stopped')
     out.append("  end")
     out.append("  style legend fill:#ffffff,stroke:#d1d5db,color:#111827")
     for kind, (fill, border, _) in LOOKS.items():
