@@ -54,7 +54,7 @@ def _policy(policy: str | Policy, as_of: date | str | None, version: str | None)
     return resolve_policy(policy, None if as_of is None else parse_date(as_of, "as_of"), version)
 
 
-def load(path: str | os.PathLike[str]) -> Policy:
+def load(path: str | PathLike[str]) -> Policy:
     """Read, check and compile one policy file (a draft, or a file outside the registry).
 
     Raises :class:`PolicyError` (with ``findings``) when the file is not a valid
