@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .errors import PolicyNotFound
+from .errors import PolicyError, PolicyNotFound
 from .template import plain
 from .model import Input, OutcomeNode, Policy
 from .registry import policy_ids, today
@@ -54,12 +54,20 @@ def in_effect(policy_id: str, day: date | None = None) -> str | None:
 
 
 def summaries() -> list[dict[str, Any]]:
-    """``[{"id", "title", "versions", "in_effect", "history"}]`` for every policy found."""
-    out = []
+    """``[{"id", "title", "versions", "in_effect", "history"}]`` for every policy found.
+
+    A policy whose files cannot be used is listed with no versions and an
+    ``error`` (its first finding), so one broken file does not hide the others.
+    """
+    out: list[dict[str, Any]] = []
     for pid in policy_ids():
         try:
             infos = versions(pid)
         except PolicyNotFound:       # pragma: no cover - removed between the listing and the read
+            continue
+        except PolicyError as e:
+            out.append({"id": pid, "title": pid, "versions": [], "in_effect": None, "history": [],
+                        "error": e.findings[0].format() if e.findings else str(e)})
             continue
         current = in_effect(pid)
         title = next((v.title for v in infos if v.version == current), infos[-1].title)

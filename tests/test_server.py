@@ -289,6 +289,8 @@ def test_one_table_gives_the_http_status_and_the_exit_code(policy_copy, tmp_path
     env = {"ASANIMZA_POLICY_PATH": str(tmp_path)}
     with running_server(env) as url:
         status, _, raw = call(url + EVALUATE, {"context": {}})
+        listed = {p["id"]: p for p in json.loads(call(url + "/v1/policies")[2])}
+    assert listed["asan-imza-renewal"]["versions"] == [] and "nowhere" in listed["asan-imza-renewal"]["error"]
     err = json.loads(raw)
     assert (status, err["error"]) == (500, "policy_error") and "nowhere" in err["message"]
     cli = subprocess.run([sys.executable, "-m", "asanimza_policy", "evaluate", "asan-imza-renewal"],

@@ -92,7 +92,8 @@ async function start() {
   $("restart").addEventListener("click", () => { state.answers = []; refresh(); });
   $("policy").addEventListener("change", () => choosePolicy($("policy").value));
   try {
-    state.policies = await api("/v1/policies");
+    // a policy whose files cannot be used is listed with an error and no versions
+    state.policies = (await api("/v1/policies")).filter((p) => p.versions.length);
   } catch (e) {
     showError(e.message);
     return;
