@@ -104,12 +104,17 @@ def interview(policy: Policy, context: Mapping[str, object], as_of: date,
     """
     answers: dict[str, object] = {k: v for k, v in context.items() if v is not None}
     asked: list[str] = []
+    hinted = False
     while True:
         decision = run(policy, answers, as_of)
         if decision.status != NEEDS_INPUT:
             return decision, answers
         q = decision.questions[0]
-        if asked:
+        if not hinted:
+            write("Answer with the number of a choice (or type it); 'back' returns to the previous question.")
+            write("")
+            hinted = True
+        else:
             write("")
         for line in prompt_lines(q):
             write(line)

@@ -38,6 +38,7 @@ def test_interview_asks_until_the_plan_and_prints_it():
     assert out.index("office, or online and by SMS?") < out.index("Who holds the SIM card") \
         < out.index("come to the office in person") < out.index("citizen of Azerbaijan or a foreign citizen")
     assert "  1. At an Azercell Exclusive office" in out and "  2. No" in out
+    assert out.startswith("Answer with the number of a choice") and "'back' returns to the previous question" in out
     plan = out[out.index("Status: complete"):]
     assert "residence permit" in plan and "passport" in plan
     assert "citizenship: foreign" in plan            # the answers, as a context file
