@@ -128,3 +128,25 @@ def test_calendar_of_a_plan_without_dates_is_empty_but_valid():
                                           "legal_entity_status": "existing"}, as_of=date(2026, 11, 24))
     text = to_ics(d, registry.versions("asan-imza-renewal")[0])
     assert "BEGIN:VEVENT" not in text and "END:VCALENDAR" in text
+
+
+def test_the_context_schema_accepts_and_refuses_what_evaluation_does(every_policy):
+    """For every input of every policy, the schema and evaluate agree on good and bad values
+    (except what a schema cannot say: an impossible date such as 2026-02-30)."""
+    from asanimza_policy.catalog import context_schema
+
+    for policy in every_policy:
+        validator = jsonschema.Draft202012Validator(context_schema(policy))
+        for name, inp in policy.inputs.items():
+            good = [v.isoformat() if isinstance(v, date) else v for v in _sample_values(inp, date(2026, 11, 24))]
+            bad = ["", 3.5, [], {"a": 1}] + (["yes", 1] if inp.type == "boolean" else []) \
+                + (["not-a-choice"] if inp.type == "enum" else []) + (["1 Dec 2026"] if inp.type == "date" else []) \
+                + (["12", True] if inp.type == "integer" else []) + ([7] if inp.type in ("string", "enum") else [])
+            for value in good + [None]:
+                assert validator.is_valid({name: value}), (policy.id, name, value)
+                run(policy, {name: value}, policy.effective_from)
+            for value in bad:
+                assert not validator.is_valid({name: value}), (policy.id, name, value)
+                with pytest.raises(ap.InvalidContext):
+                    run(policy, {name: value}, policy.effective_from)
+        assert not validator.is_valid({"no_such_field": 1})
