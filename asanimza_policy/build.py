@@ -224,12 +224,25 @@ class PolicyBuilder(ShapeReader):
 
     def _source(self, raw) -> Source | None:
         p = ("source",)
-        if raw is _MISSING or self.mapping(raw, p, "source", ("title", "url", "path"), ("title", "path")) is None:
+        if raw is _MISSING or self.mapping(raw, p, "source", ("title", "url", "path", "uncited"),
+                                           ("title", "path")) is None:
             return None
         title = self.text(raw.get("title", _MISSING), p + ("title",), "source title")
         url = self.text(raw.get("url"), p + ("url",), "source url", optional=True)
         path = self.text(raw.get("path", _MISSING), p + ("path",), "source path")
-        return Source(title, url, path, self.doc.pos(p))
+        uncited: list[tuple[str, str]] = []
+        items = raw.get("uncited") or []
+        if not isinstance(items, list):
+            self.err("SCHEMA_TYPE", f"uncited must be a list; got {kind_of(items)}", p + ("uncited",))
+            items = []
+        for i, item in enumerate(items):        # sentences the policy leaves uncited on purpose, with why
+            ip = p + ("uncited", i)
+            if self.mapping(item, ip, "an uncited sentence", ("text", "reason"), ("text", "reason")) is not None:
+                text = self.text(item.get("text", _MISSING), ip + ("text",), "uncited text")
+                reason = self.text(item.get("reason", _MISSING), ip + ("reason",), "reason")
+                if text and reason:
+                    uncited.append((text, reason))
+        return Source(title, url, path, self.doc.pos(p), tuple(uncited))
 
     def _assumptions(self, raw) -> dict[str, Assumption]:
         out: dict[str, Assumption] = {}
@@ -613,8 +626,10 @@ class PolicyBuilder(ShapeReader):
             loop = list(reversed(e.args[1][1:]))     # graphlib lists it against the walk's direction
             first = min(range(len(loop)), key=lambda i: list(reached).index(loop[i]))
             loop = loop[first:] + loop[:first]
-            self.err("GRAPH_CYCLE", f"the graph loops: {' -> '.join(loop + loop[:1])}", ("nodes", loop[-1]),
-                     key=True)
+            # reported at the goto that closes the loop: the edit that breaks it
+            closing = next(b for b in nodes[loop[-1]].exits if b.goto == loop[0])
+            at = ("otherwise",) if closing.when is None else ("branches", closing.index, "goto")
+            self.err("GRAPH_CYCLE", f"the graph loops: {' -> '.join(loop + loop[:1])}", ("nodes", loop[-1]) + at)
 
 
 # The kinds of node: what each allows and requires besides kind, title,

@@ -45,7 +45,8 @@ def check_file(path: Path, display: str | None = None) -> list[Finding]:
     return _check_one(path, display)[0]
 
 
-def _check_one(path: Path, display: str | None = None) -> tuple[list[Finding], Policy | None, Document | None]:
+def _check_one(path: Path, display: str | None = None, max_combinations: int | None = None) \
+        -> tuple[list[Finding], Policy | None, Document | None]:
     """Findings, policy, document; ``OSError`` (``NotAFile`` for a folder, FIFO
     or device named like a version) for a path that cannot be opened."""
     display = display or display_path(path)
@@ -68,7 +69,19 @@ def _check_one(path: Path, display: str | None = None) -> tuple[list[Finding], P
     findings += citation_findings(doc, policy, path)
     findings += caveat_findings(doc, policy)
     findings += layout_findings(doc, policy, path)
+    findings += proof_findings(doc, policy, path, max_combinations)
     return ordered(findings), policy, doc
+
+
+def proof_findings(doc: Document, policy: Policy, path: Path, max_combinations: int | None = None) -> list[Finding]:
+    """Structure (networkx), source coverage, and the logic of every decision node."""
+    from .analysis import DEFAULT_LIMIT
+    from .coverage_source import source_findings
+    from .graph_checks import structure_findings
+    from .logic_checks import logic_findings
+
+    return (structure_findings(policy, doc) + source_findings(policy, doc, path)
+            + logic_findings(policy, doc, max_combinations or DEFAULT_LIMIT))
 
 
 def _cite_paths(data, path=()):
@@ -225,15 +238,16 @@ def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:
     return out
 
 
-def check_paths(paths: Iterable[str] = ()) -> list[Finding]:
-    """Findings for the named files and folders, or for every shipped policy."""
+def check_paths(paths: Iterable[str] = (), max_combinations: int | None = None) -> list[Finding]:
+    """Findings for the named files and folders, or for every shipped policy; the logic
+    stage walks at most ``max_combinations`` combinations of input values per file."""
     unreadable: list[tuple[str, str]] = []
     files = policy_files(paths, unreadable) if paths else [(f, display_path(f)) for f in all_policy_files()]
     findings: list[Finding] = [Finding("FILE", f"cannot be read ({reason}); the policies in it were not checked",
                                        shown) for shown, reason in unreadable]
     groups: dict[tuple, list[tuple[Policy, Document]]] = {}
     for f, shown in files:
-        found, policy, doc = _check_one(f, shown)
+        found, policy, doc = _check_one(f, shown, max_combinations)
         findings += found
         if policy is not None:
             groups.setdefault((f.resolve().parent, policy.id), []).append((policy, doc))

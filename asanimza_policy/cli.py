@@ -76,6 +76,8 @@ def _parser() -> _Parser:
     c.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every shipped policy)")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--strict", action="store_true", help="warnings count as findings too")
+    c.add_argument("--max-combinations", type=int, metavar="N", default=None,
+                   help="combinations of input values the logic analysis may try per file (default 2,000,000)")
 
     a = sub.add_parser("ask", help="ask the missing questions one by one, then print the plan")
     a.add_argument("policy", metavar="POLICY", help="a policy id (or a path to a policy file)")
@@ -358,7 +360,7 @@ def _cmd_check(args) -> tuple[str, int]:
     from .findings import ERROR, format_json, format_text
 
     try:
-        findings = check_paths(args.paths)
+        findings = check_paths(args.paths, max_combinations=args.max_combinations)
     except OSError as e:
         raise UsageError(_os_message(e)) from None
     counted = [f for f in findings if args.strict or f.severity == ERROR]

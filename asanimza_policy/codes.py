@@ -18,6 +18,8 @@ class Code:
     means: str
     fix: str = ""
     warning: bool = False
+    bad: str = ""        # a policy fragment that gets this finding (YAML)
+    good: str = ""       # the same fragment fixed
 
 
 # stage -> (heading, what the stage reads)
@@ -29,6 +31,13 @@ STAGES = {
     "model": ("3. References and expressions (the model)",
               "Names that point nowhere, expressions that do not parse or type-check, loops."),
     "content": ("4. Content", "Citations against the source text, and the files' place among the versions."),
+    "structure": ("5. Structure (the graph)", "What the routes of the graph reach, and what the policy declares "
+                  "but never uses."),
+    "logic": ("6. Logic (every decision node, over the domains of what it reads)",
+              "Each decision node is tried with every class of contexts that reaches it: enum values, true and "
+              "false, integers around the constants they are compared with, dates (and `as_of`) around every "
+              "distance their conditions compare, an optional input given and not given. A finding shows a "
+              "context to paste. With none, no context that passes validation makes the interpreter fail."),
     "evaluation": ("At evaluation time", "Defects of a policy that only a walk can meet; reported as "
                    "`PolicyError`, never answered by guessing."),
     "scenario": ("Scenario files", "Problems with the shape of a scenario file (`asanimza-policy test`)."),
@@ -104,7 +113,8 @@ _ROWS = (
     Code("DERIVED_CYCLE", "model", "derived values that depend on each other in a loop", "break the loop"),
     Code("DERIVED_TOO_DEEP", "model", "a chain of more than 16 derived values each reading the next (keeps "
          "evaluation's cost bounded)", "compute from inputs more directly"),
-    Code("GRAPH_CYCLE", "model", "nodes that can lead back to themselves (the walk must end)", "break the loop"),
+    Code("GRAPH_CYCLE", "model", "nodes that can lead back to themselves (the walk must end); reported at the "
+         "`goto` (or `otherwise`) that closes the loop", "break the loop"),
     # 4. content
     Code("CITATION_NOT_FOUND", "content", "a citation is not in the source text word for word (the closest "
          "source line is shown)", "copy the sentence from the source"),
@@ -112,6 +122,14 @@ _ROWS = (
          warning=True),
     Code("SOURCE_MISSING", "content", "the file named by `source.path` does not exist next to the policy",
          "add the source text, or correct the path"),
+    Code("SOURCE_UNCITED", "content", "a rule-bearing sentence of the source text (one that ends with a full "
+         "stop; not a heading, question, navigation or link text) that no node, step, derived value or assumption "
+         "cites; reported at its line in the source, with the source coverage in percent",
+         "cite it where the policy applies it, or list it under `source.uncited` with the reason", warning=True,
+         bad="# source: \"Cards can be renewed in the last 14 days. Minors need a note from a parent.\"\n"
+             "cites: [\"Cards can be renewed in the last 14 days.\"]",
+         good="source:\n  uncited:\n    - text: Minors need a note from a parent.\n"
+              "      reason: The office checks the note; the policy asks nothing about it."),
     Code("VERSION_TIMEZONE", "content", "versions of one policy (the files of one folder) declare different "
          "time zones", "use one time zone for every version"),
     Code("CAVEAT_UNUSED", "content", "a caveat that no step or outcome attaches, so no decision returns it",
@@ -121,6 +139,75 @@ _ROWS = (
          "give each version its own `effective_from`; `effective_until` only withdraws a version"),
     Code("LAYOUT", "content", "a file named like a version (`1.0.0.yaml`) declares another version, or sits in a "
          "folder not named after its id", "rename the file or the folder"),
+    # 5. structure
+    Code("NODE_UNREACHABLE", "structure", "a decision node that no route from `start` leads to",
+         "lead a branch to it, or remove it",
+         bad="start: a\nnodes:\n  a: {kind: decision, title: A, branches: [{when: flag, goto: done}], otherwise: done}\n"
+             "  b: {kind: decision, title: B, branches: [{when: flag, goto: done}], otherwise: done}\n"
+             "  done: {kind: outcome, status: complete, title: Done}",
+         good="start: a\nnodes:\n  a: {kind: decision, title: A, branches: [{when: flag, goto: b}], otherwise: done}\n"
+              "  b: {kind: decision, title: B, branches: [{when: flag, goto: done}], otherwise: done}\n"
+              "  done: {kind: outcome, status: complete, title: Done}"),
+    Code("OUTCOME_UNREACHABLE", "structure", "an outcome that no route from `start` leads to",
+         "lead a branch to it, or remove it",
+         bad="nodes:\n  a: {kind: decision, title: A, branches: [{when: flag, goto: yes_}], otherwise: yes_}\n"
+             "  yes_: {kind: outcome, status: complete, title: Yes}\n"
+             "  no_: {kind: outcome, status: complete, title: No}",
+         good="nodes:\n  a: {kind: decision, title: A, branches: [{when: flag, goto: yes_}], otherwise: no_}\n"
+              "  yes_: {kind: outcome, status: complete, title: Yes}\n"
+              "  no_: {kind: outcome, status: complete, title: No}"),
+    Code("INPUT_UNUSED", "structure", "an input no condition, derived value, step or question reads",
+         "read it, or remove it", warning=True,
+         bad="inputs:\n  age: {type: integer, question: How old are you?}\n  pet: {type: boolean, question: A pet?}\n"
+             "# ... only `age < 16` is read anywhere",
+         good="inputs:\n  age: {type: integer, question: How old are you?}"),
+    Code("DERIVED_UNUSED", "structure", "a derived value nothing reads", "read it, or remove it", warning=True,
+         bad="derived:\n  days_left: {expr: days_between(as_of, expires)}   # read nowhere",
+         good="derived:\n  days_left: {expr: days_between(as_of, expires)}\n"
+              "# ...\n      - when: days_left > 14"),
+    Code("DOCUMENT_UNUSED", "structure", "a document no outcome lists", "list it where it is needed, or remove it",
+         warning=True, bad="documents:\n  card: Your card.\n  photo: A photo.      # no outcome lists photo",
+         good="documents:\n  card: Your card."),
+    Code("ACTION_UNUSED", "structure", "an action no step uses", "use it, or remove it", warning=True,
+         bad="actions:\n  go: {description: Go to the desk.}\n  call: {description: Call us.}   # no step",
+         good="actions:\n  go: {description: Go to the desk.}"),
+    Code("ASSUMPTION_UNUSED", "structure", "an assumption no node, step or derived value `assumes`",
+         "attach it where the policy relies on it, or remove it", warning=True,
+         bad="assumptions:\n  desk_hours: {text: The rules do not give opening hours.}   # nobody assumes it",
+         good="nodes:\n  minor:\n    assumes: [desk_hours]"),
+    Code("STEP_UNUSED", "structure", "a shared step (under `steps`) no outcome lists",
+         "list it in an outcome, or remove it", warning=True,
+         bad="steps:\n  bring_card: {action: go, text: Bring your card.}   # no outcome lists it",
+         good="nodes:\n  adult: {kind: outcome, status: complete, title: Renew, steps: [bring_card]}"),
+    # 6. logic
+    Code("LOGIC_GAP", "logic", "a context that passes validation reaches the decision node and no branch holds, "
+         "and it has no `otherwise` (at run time: `NODE_GAP`); also a branch that reads an optional input "
+         "not given without testing `given()`; the message gives the context and `--as-of` to try",
+         "add the missing branch or an `otherwise`",
+         bad="window:\n  kind: decision\n  branches:\n    - {when: days_left > 14, goto: too_early}\n"
+             "    - {when: days_left < 14, goto: renew}      # days_left == 14 matches nothing",
+         good="window:\n  kind: decision\n  branches:\n    - {when: days_left > 14, goto: too_early}\n"
+              "    - {when: days_left <= 14, goto: renew}"),
+    Code("LOGIC_OVERLAP", "logic", "a context makes two branches of a `match: unique` node hold (at run time: "
+         "`NODE_GAP`); reported at the second branch, with the context", "make the conditions exclusive, or "
+         "declare `match: first` if the order decides",
+         bad="fines:\n  kind: decision\n  branches:\n    - {when: has_fines, goto: pay_first}\n"
+             "    - {when: age < 16, goto: minor}   # a minor with fines matches both",
+         good="fines:\n  kind: decision\n  branches:\n    - {when: has_fines, goto: pay_first}\n"
+              "    - {when: not has_fines and age < 16, goto: minor}\n  otherwise: adult"),
+    Code("LOGIC_SHADOWED", "logic", "a branch that no context reaching the node takes: with `match: first`, an "
+         "earlier branch holds whenever it does; with `match: unique`, it never holds",
+         "reorder the branches, or remove the dead one; the message says when the node it leads to is then "
+         "reached by no context at all",
+         bad="window:\n  match: first\n  branches:\n    - {when: days_left > 7, goto: too_early}\n"
+             "    - {when: days_left > 14, goto: far_too_early}   # never wins",
+         good="window:\n  match: first\n  branches:\n    - {when: days_left > 14, goto: far_too_early}\n"
+              "    - {when: days_left > 7, goto: too_early}"),
+    Code("LOGIC_LIMIT", "logic", "the analysis stopped after the number of combinations allowed "
+         "(`--max-combinations`, default 2,000,000): what it found is true, but gaps and overlaps elsewhere are "
+         "not proved absent", "let fewer inputs meet at one node, or raise the limit", warning=True,
+         bad="# a node whose conditions read twenty booleans at once: 2^20 combinations",
+         good="# the same question asked in steps: a node per input"),
     # evaluation
     Code("NODE_GAP", "evaluation", "a decision with no `otherwise` where no branch holds, or (with "
          "`match: unique`) where two branches hold", "make the branches cover every case exactly once"),

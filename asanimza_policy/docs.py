@@ -339,6 +339,10 @@ def checks_page(examples: dict[str, str] | None = None) -> str:
             warn = " (warning)" if c.warning else ""
             example = f"`{cell(examples[c.code])}`" if c.code in examples else "—"
             out.append(f"| `{c.code}`{warn} | {cell(c.means)} | {cell(c.fix)} | {example} |")
+        for c in rows:
+            if c.bad:
+                out += ["", f"### `{c.code}`", "", "Reported:", "", "```yaml", c.bad, "```", "",
+                        "Clean:", "", "```yaml", c.good, "```"]
     return "\n".join(out) + "\n"
 
 

@@ -27,6 +27,7 @@ class Source:
     url: str | None
     path: str                    # relative to the policy file
     pos: Position = field(default=Position(), compare=False)
+    uncited: tuple[tuple[str, str], ...] = ()    # (sentence, reason): left uncited on purpose
 
 
 @dataclass(frozen=True)

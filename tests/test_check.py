@@ -119,9 +119,11 @@ def test_step_template_names_unknown_value(policy_copy):
 def test_citation_not_in_source(policy_copy):
     path, line = policy_copy(("      - \"Note: The trustee should also present the relevant power of attorney",
                               "      - \"Note: The trustee must also present the relevant power of attorney"))
-    [f] = check_file(path)
+    uncited, f = check_file(path)     # in the order of their lines: source.path comes first
     assert (f.code, f.line, f.col) == ("CITATION_NOT_FOUND", line, 9)
     assert "closest source line" in f.message
+    # and the sentence it meant is now cited nowhere
+    assert uncited.code == "SOURCE_UNCITED" and "'Note: The trustee should also present" in uncited.message
 
 
 def test_citation_fragment_is_a_warning(policy_copy):

@@ -45,6 +45,7 @@ class Case:
     reported: str = ""     # the file the finding names, when the fixture is a folder
     context: dict = field(default_factory=dict)
     severity: str = "error"
+    limit: int | None = None   # --max-combinations
 
     def __str__(self):
         return f"{self.code}-{self.fixture}-{self.via}"
@@ -84,7 +85,7 @@ CASES = [
     Case("derived_cycle.yaml", "check", "DERIVED_CYCLE", "29:3", "in a loop: days_left -> days_left"),
     Case("derived_too_deep.yaml", "check", "DERIVED_TOO_DEEP", "61:3",
          "more than 16 levels deep: d16 -> d15 -> d14 -> ... -> d0"),
-    Case("graph_cycle.yaml", "check", "GRAPH_CYCLE", "63:3", "the graph loops: fines -> window -> fines"),
+    Case("graph_cycle.yaml", "check", "GRAPH_CYCLE", "73:16", "the graph loops: fines -> window -> fines"),
     # 4. content
     Case("citation_not_found.yaml", "check", "CITATION_NOT_FOUND", "31:13", "not found word for word in source/rules.txt"),
     Case("citation_fragment.yaml", "check", "CITATION_FRAGMENT", "67:13", "cite whole sentences", severity="warning"),
@@ -97,6 +98,34 @@ CASES = [
          "day as version 1.0.0", reported="version_overlap/library-card/1.1.0.yaml"),
     Case("version_timezone", "check", "VERSION_TIMEZONE", "6:11", "time zone Europe/Madrid differs from Europe/Lisbon",
          reported="version_timezone/library-card/1.1.0.yaml"),
+    Case("source_uncited.yaml", "check", "SOURCE_UNCITED", "10:9", "source/rules.txt:3:43: 'Minors need a note from "
+         "a parent.' is cited by no node, step, derived value or assumption (source coverage 50%: 1 of 2 sentences)",
+         severity="warning"),
+    # 5. structure
+    Case("node_unreachable.yaml", "check", "NODE_UNREACHABLE", "103:3", "node 'orphan' is not reached by any route"),
+    Case("outcome_unreachable.yaml", "check", "OUTCOME_UNREACHABLE", "103:3", "outcome 'closed' is not reached"),
+    Case("input_unused.yaml", "check", "INPUT_UNUSED", "28:3", "input 'pet' is declared but never used",
+         severity="warning"),
+    Case("derived_unused.yaml", "check", "DERIVED_UNUSED", "37:3", "derived value 'next_year_age' is declared but "
+         "never used", severity="warning"),
+    Case("document_unused.yaml", "check", "DOCUMENT_UNUSED", "46:3", "document 'photo' is declared but never used",
+         severity="warning"),
+    Case("action_unused.yaml", "check", "ACTION_UNUSED", "43:3", "action 'call' is declared but never used",
+         severity="warning"),
+    Case("assumption_unused.yaml", "check", "ASSUMPTION_UNUSED", "49:3", "assumption 'open_daily' is declared",
+         severity="warning"),
+    Case("step_unused.yaml", "check", "STEP_UNUSED", "53:3", "shared step 'pay_step' is declared but never used",
+         severity="warning"),
+    # 6. logic: each with a context to paste
+    Case("logic_gap.yaml", "check", "LOGIC_GAP", "63:3", "node 'window': no branch holds and there is no "
+         "otherwise for a context that reaches it; try: echo '{\"card_expires_on\": \"2026-04-15\", "
+         "\"has_fines\": false}' | asanimza-policy evaluate"),
+    Case("logic_overlap.yaml", "check", "LOGIC_OVERLAP", "61:9", "node 'fines': branches 1 and 2 both hold "
+         "(declare match: first, or make them exclusive); try: echo '{\"has_fines\": true, \"branch\": \"east\"}'"),
+    Case("logic_shadowed.yaml", "check", "LOGIC_SHADOWED", "71:9", "node 'window': branch 2 (goto too_early) is "
+         "never taken: an earlier branch holds whenever this one does"),
+    Case("logic_limit.yaml", "check", "LOGIC_LIMIT", "55:3", "stopped after 5 combinations", severity="warning",
+         limit=5),
     # at evaluation time: a defect of the policy is reported, never answered by guessing
     Case("node_gap.yaml", "evaluate", "NODE_GAP", "64:5", "node 'window': no branch matches and there is no otherwise",
          context=ADULT),
@@ -112,7 +141,7 @@ CASES = [
 def findings_of(case: Case) -> list:
     path = BROKEN / case.fixture
     if case.via == "check":
-        return check_paths([str(path)])
+        return check_paths([str(path)], max_combinations=case.limit)
     if case.via == "scenario":
         results, findings = run_file(path)
         assert results == []
