@@ -80,8 +80,12 @@ def proof_findings(doc: Document, policy: Policy, path: Path, max_combinations: 
     from .graph_checks import structure_findings
     from .logic_checks import logic_findings
 
-    return (structure_findings(policy, doc) + source_findings(policy, doc, path)
-            + logic_findings(policy, doc, max_combinations or DEFAULT_LIMIT))
+    found = structure_findings(policy, doc)
+    try:
+        found += source_findings(policy, doc, read_source(path, policy.source.path))
+    except ValueError:
+        pass                          # SOURCE_MISSING says why
+    return found + logic_findings(policy, doc, max_combinations or DEFAULT_LIMIT)
 
 
 def _cite_paths(data, path=()):

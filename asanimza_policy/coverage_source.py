@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from .findings import WARNING, Finding, Position
 from .loader import Document
@@ -108,17 +107,11 @@ def coverage(policy: Policy, source_text: str) -> Coverage:
     return Coverage(tuple(found), tuple(uncited), tuple(excused))
 
 
-def source_findings(policy: Policy, doc: Document, policy_file: Path, source_shown: str | None = None) \
-        -> list[Finding]:
-    """Uncited sentences (warnings at their line of the source), and ``uncited`` entries that
-    are not sentences of the source."""
-    source_file = policy_file.parent / policy.source.path
-    try:
-        text = source_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []             # SOURCE_MISSING says so
+def source_findings(policy: Policy, doc: Document, text: str) -> list[Finding]:
+    """Uncited sentences of the source ``text`` (warnings naming their line), and
+    ``uncited`` entries that are not sentences of the source."""
     # reported at the policy's source key (the fix is in the policy), naming the line of the source text
-    shown = source_shown or policy.source.path
+    shown = policy.source.path
     at = doc.pos(("source", "path"))
     cov = coverage(policy, text)
     out = []
