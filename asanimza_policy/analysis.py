@@ -100,10 +100,15 @@ def _chosen_to_context(policy: Policy, chosen: dict) -> tuple[dict, date | None]
     return ctx, chosen.get(AS_OF)
 
 
-def _own_reads(policy: Policy, node) -> set[str]:
-    """Inputs and as_of the node's conditions read, following derived values."""
+def _own_reads(policy: Policy, node, deep: bool = False) -> set[str]:
+    """Inputs and as_of the node's conditions (``deep``: and an outcome's steps) read,
+    following derived values."""
     out: set[str] = set()
     todo = [n for br in node.exits if br.when is not None for n in br.when.names]
+    if deep:
+        for step in getattr(node, "steps", ()):
+            todo += [n for e in ((step.when,) if step.when else ()) + tuple(step.with_.values()) for n in e.names]
+            todo += [n for n in step.text.names if n not in policy.actions[step.action].fields]
     while todo:
         n = todo.pop()
         if n in out:
@@ -116,13 +121,13 @@ def _own_reads(policy: Policy, node) -> set[str]:
     return out
 
 
-def _live(policy: Policy, order: list[str], cap: int) -> dict[str, frozenset] | None:
+def _live(policy: Policy, order: list[str], cap: int, deep: bool) -> dict[str, frozenset] | None:
     """Per node: what it and every node after it read; None when that grows past ``cap``."""
     live: dict[str, frozenset] = {}
     total = 0
     for nid in reversed(order):
         node = policy.nodes[nid]
-        s = frozenset(_own_reads(policy, node))
+        s = frozenset(_own_reads(policy, node, deep))
         for br in node.exits:
             nxt = live.get(br.goto, frozenset())
             s = nxt if s <= nxt else s | nxt
@@ -166,12 +171,13 @@ def _evaluate(policy: Policy, node: DecisionNode, chosen: dict):
 
 
 def walk_classes(policy: Policy, *, limit: int = DEFAULT_LIMIT, prune: bool = True, domains: Domains | None = None,
-                 visit=None) -> Analysis:
+                 visit=None, deep: bool = False) -> Analysis:
     """Walk every class of contexts through the graph; ``visit(node_id, chosen)`` sees each
-    state arriving at a node (``chosen``: variable -> value, ``NOT_GIVEN`` for an optional input)."""
+    state arriving at a node (``chosen``: variable -> value, ``NOT_GIVEN`` for an optional input).
+    ``deep``: at an outcome, also tell apart what its steps read (their conditions, dates, texts)."""
     doms = domains or domains_of(policy)
     order = _order(policy)
-    live = _live(policy, order, cap=20 * len(order) + 10_000) if prune else None
+    live = _live(policy, order, cap=20 * len(order) + 10_000, deep=deep) if prune else None
     results: dict[str, NodeResult] = {}
     arrivals: dict[str, int] = {}
     seen: set = set()
@@ -191,6 +197,14 @@ def walk_classes(policy: Policy, *, limit: int = DEFAULT_LIMIT, prune: bool = Tr
                 continue
             seen.add(key)
         if node.kind != "decision":
+            if deep:
+                try:
+                    _plan(policy, node, chosen)
+                except _Need as need:
+                    _fork(policy, doms, stack, nid, chosen, need.name)
+                    continue
+                except OutOfRange:
+                    continue
             arrivals[nid] = arrivals.get(nid, 0) + 1
             if visit is not None:
                 visit(nid, chosen)
@@ -198,11 +212,7 @@ def walk_classes(policy: Policy, *, limit: int = DEFAULT_LIMIT, prune: bool = Tr
         try:
             truth = _evaluate(policy, node, chosen)
         except _Need as need:
-            name = need.name
-            if name != AS_OF and AS_OF not in chosen and policy.inputs[name].type == "date":
-                name = AS_OF           # dates are placed around the evaluation date
-            for v in reversed(doms.values(name, chosen)):
-                stack.append((nid, {**chosen, name: v}))
+            _fork(policy, doms, stack, nid, chosen, need.name)
             continue
         except OutOfRange:
             continue                   # the caller's InvalidContext
@@ -215,6 +225,28 @@ def walk_classes(policy: Policy, *, limit: int = DEFAULT_LIMIT, prune: bool = Tr
         if nxt is not None:
             stack.append((nxt, chosen))
     return Analysis(policy, results, set(arrivals), states, True)
+
+
+def _fork(policy: Policy, doms: Domains, stack: list, nid: str, chosen: dict, name: str) -> None:
+    """One state per representative of ``name``."""
+    if name != AS_OF and AS_OF not in chosen and policy.inputs[name].type == "date":
+        name = AS_OF           # dates are placed around the evaluation date
+    for v in reversed(doms.values(name, chosen)):
+        stack.append((nid, {**chosen, name: v}))
+
+
+def _plan(policy: Policy, node, chosen: dict) -> None:
+    """Read what the outcome's steps read, as the interpreter plans them."""
+    scope = _Scope(chosen, policy.derived)
+    for step in node.steps:
+        if step.when is not None and step.when.fn(scope) is not True:
+            continue
+        fields = policy.actions[step.action].fields
+        for e in step.with_.values():
+            e.fn(scope)
+        for kind, value in step.text.parts:
+            if kind == "name" and value not in fields:
+                scope.lookup(value)
 
 
 def _choose(policy: Policy, node: DecisionNode, truth: list, chosen: dict, r: NodeResult) -> str | None:
@@ -256,7 +288,7 @@ def enumerate_classes(policy: Policy, node: str | None = None, *, limit: int = D
             ctx, as_of = _chosen_to_context(policy, chosen)
             found.append((ctx, as_of or doms.base))
 
-    walk_classes(policy, limit=limit, prune=prune, domains=doms, visit=visit)
+    walk_classes(policy, limit=limit, prune=prune, domains=doms, visit=visit, deep=True)
     return iter(found)
 
 

@@ -117,7 +117,7 @@ def parcel(tmp_path):
         for old, new in changes:
             assert old in text, old
             text = text.replace(old, new, 1)
-        (tmp_path / "rules.txt").write_text("Rules.\n", encoding="utf-8")
+        (tmp_path / "rules.txt").write_text("Rules\n", encoding="utf-8")   # a heading: no rule to cite
         f = tmp_path / "parcel.yaml"
         f.write_text(text, encoding="utf-8")
         return f
