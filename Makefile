@@ -74,6 +74,7 @@ bench: $(STAMP)
 	$(PY) bench/evaluate.py
 	$(PY) bench/load.py
 	$(PY) bench/batch.py
+	$(PY) bench/check_scale.py
 
 # Mutation testing, on demand (minutes, not in CI): make mutate [MODULE=expr]
 MUTMUT_VERSION := 3.8.1
