@@ -32,8 +32,6 @@ from .findings import did_you_mean
 from .model import Policy
 
 COMPACT_COLUMNS = ("row", "id", "status", "outcome", "missing", "steps", "documents", "error", "field")
-FULL_COLUMNS = ("row", "id", "policy", "version", "as_of", "status", "outcome", "missing", "steps", "documents",
-                "trace", "citations", "assumptions", "title", "questions", "error", "field")
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 
 
@@ -160,12 +158,19 @@ def _no_constant(name):
     raise RowError(f"{name} is not a value a context can hold")
 
 
+def full_columns() -> tuple[str, ...]:
+    """row, id, every key of the decision document in its order, error, field."""
+    blank = Decision(policy="", version="", as_of=date.min, status="", outcome=None, missing=(), steps=(),
+                     documents=(), trace=(), citations=(), assumptions=())
+    return ("row", "id", *blank.to_dict(), "error", "field")
+
+
 class Writer:
     """Output rows as text, compact or full, JSON Lines or CSV."""
 
     def __init__(self, job: Job):
         self.job = job
-        self.columns = FULL_COLUMNS if job.full else COMPACT_COLUMNS
+        self.columns = full_columns() if job.full else COMPACT_COLUMNS
 
     def header(self) -> str:
         if self.job.output_format != "csv":

@@ -165,3 +165,18 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and message.format(tmp=tmp_path) in err, err
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_full_csv_has_a_column_for_every_key_of_the_document(tmp_path, capsys):
+    ctx = {"channel": "sms", "certificate_expires_on": "2026-12-01", "online_renewal_submitted": "false",
+           "service_type": "business", "current_service_type": "business", "balance_covers_tariff": "true"}
+    text = ",".join(ctx) + "\n" + ",".join(ctx.values()) + "\n"
+    code, dst, err = batch(tmp_path, capsys, text, "--full", out="out.csv", policy="asan-imza-renewal")
+    assert code == 0, err
+    [row] = list(csv.DictReader(io.StringIO(dst.read_text(encoding="utf-8"))))
+    typed = dict(ctx, online_renewal_submitted=False, balance_covers_tariff=True)
+    doc = ap.evaluate("asan-imza-renewal", typed, as_of=AS_OF).to_dict()
+    assert list(row) == ["row", "id", *doc, "error", "field"]
+    for key, value in doc.items():
+        assert row[key] == (value if isinstance(value, str) else "" if value is None else
+                            json.dumps(value, ensure_ascii=False, separators=(",", ":"))), key
