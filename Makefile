@@ -63,7 +63,7 @@ check: $(STAMP)
 test: $(STAMP) dot browser
 	$(PY) -m pytest
 	$(CLI) check --strict
-	$(CLI) test
+	$(CLI) test --min-coverage 100
 
 # The generated documentation: Markdown, DOT and Mermaid under docs/ (committed;
 # a test fails when they are stale), SVG and HTML under docs/_build/ (ignored).

@@ -19,8 +19,10 @@ from typing import Iterable
 from .errors import PolicyError
 from .build import build_policy
 from .findings import WARNING, Finding, ordered, plain
-from .loader import Document, load_file, read_regular
+from .loader import Document, load_file
 from .model import SEMVER, Policy
+from .lock import lock_findings
+from .provenance import read_source
 from .registry import all_policy_files, display_path, expand_paths, layout_problems
 
 _SPACE = re.compile(r"\s+")
@@ -70,6 +72,7 @@ def _check_one(path: Path, display: str | None = None, max_combinations: int | N
     findings += caveat_findings(doc, policy)
     findings += layout_findings(doc, policy, path)
     findings += proof_findings(doc, policy, path, max_combinations)
+    findings += lock_findings(doc, policy, path)
     return ordered(findings), policy, doc
 
 
@@ -102,31 +105,6 @@ def _cite_paths(data, path=()):
         for i, v in enumerate(data):
             yield from _cite_paths(v, path + (i,))
 
-
-MAX_SOURCE_BYTES = 5_000_000
-
-
-def read_source(policy_file: Path, relative: str) -> str:
-    """The policy's source text: a regular UTF-8 file of at most
-    ``MAX_SOURCE_BYTES`` inside the policy's folder (symbolic links resolved),
-    so that ``check`` run on someone else's policy never reads, or quotes,
-    a file outside it.  ``ValueError`` says what is wrong."""
-    folder = policy_file.resolve().parent
-    target = (folder / relative).resolve()
-    if not target.is_relative_to(folder):
-        raise ValueError("is outside the policy's folder; keep the source text beside the policy file")
-    try:
-        raw = read_regular(target, MAX_SOURCE_BYTES)
-    except FileNotFoundError:
-        raise ValueError("not found (next to the policy file)") from None
-    except OSError as e:
-        raise ValueError(f"cannot be read: {e.strerror or e}") from None
-    if len(raw) > MAX_SOURCE_BYTES:
-        raise ValueError(f"is larger than {MAX_SOURCE_BYTES:,} bytes")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError("is not UTF-8 text") from None
 
 
 def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import InvalidContext, PolicyError
+from .cli_versions import VERSION_COMMANDS, add_version_commands
 from .status import HANDLED, status_of
 
 PROG = "asanimza-policy"
@@ -52,6 +53,16 @@ def _workers_arg(text: str) -> int:
         n = 0
     if not 1 <= n <= 256:
         raise argparse.ArgumentTypeError(f"expected a number of processes from 1 to 256; got {text!r}")
+    return n
+
+
+def _percent_arg(text: str) -> float:
+    try:
+        n = float(text)
+    except ValueError:
+        n = -1.0
+    if not 0 <= n <= 100:
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100; got {text!r}")
     return n
 
 
@@ -127,6 +138,9 @@ def _parser() -> _Parser:
     t = sub.add_parser("test", help="run scenario files (policies/<id>/tests/*.yaml)")
     t.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default: all shipped)")
     t.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
+    t.add_argument("--min-coverage", type=_percent_arg, metavar="N", help="fail when the node or edge coverage "
+                   "of a policy version is below N percent")
+    add_version_commands(sub, _date_arg)
     return p
 
 
@@ -422,9 +436,14 @@ def _cmd_test(args) -> tuple[str, int]:
                 out.append(r.format())
             passed += r.ok
             failed += not r.ok
-    out += [report.format() for report in coverage.reports()]
+    below = 0
+    for report in coverage.reports():
+        out.append(report.format())
+        if args.min_coverage is not None and min(report.node_percent, report.edge_percent) < args.min_coverage:
+            out.append(f"coverage {report.policy} {report.version} is below --min-coverage {args.min_coverage:g}%")
+            below += 1
     out.append(f"{passed} passed, {failed} failed")
-    return "\n".join(out) + "\n", (0 if failed == 0 and passed else 1)
+    return "\n".join(out) + "\n", (0 if failed == 0 and passed and not below else 1)
 
 
 def _emit(text: str) -> None:
@@ -454,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text, code = {"evaluate": _cmd_evaluate, "ask": _cmd_ask, "check": _cmd_check,
                        "test": _cmd_test, "render": _cmd_render, "serve": _cmd_serve,
                        "context-schema": _cmd_context_schema, "docs": _cmd_docs,
-                       "batch": _cmd_batch}[args.command](args)
+                       "batch": _cmd_batch, **VERSION_COMMANDS}[args.command](args)
         _emit(text)
         return code
     except UsageError as e:

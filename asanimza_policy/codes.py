@@ -132,6 +132,11 @@ _ROWS = (
               "      reason: The office checks the note; the policy asks nothing about it."),
     Code("VERSION_TIMEZONE", "content", "versions of one policy (the files of one folder) declare different "
          "time zones", "use one time zone for every version"),
+    Code("VERSION_LOCKED", "content", "a published version (recorded in the folder's `versions.lock`) whose file "
+         "or cited source text changed", "restore it, and make the change in a new version "
+         "(`asanimza-policy new-version POLICY`; a wording-only change is a patch version)"),
+    Code("LOCK_FILE", "content", "the folder's `versions.lock` cannot be read or is not of the expected shape",
+         "regenerate it with `asanimza-policy lock POLICY`"),
     Code("CAVEAT_UNUSED", "content", "a caveat that no step or outcome attaches, so no decision returns it",
          "attach it where it applies, or remove it", warning=True),
     Code("VERSION_OVERLAP", "content", "two versions of one policy take effect on the same day (a later "

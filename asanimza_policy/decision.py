@@ -175,12 +175,14 @@ class Decision:
     reasons: tuple[str, ...] = ()                 # what held at each branch taken, in words, in order
     explanation: str | None = None                # the outcome's description, filled in
     caveats: tuple[Any, ...] = ()                 # model.Caveat: facts of other sources the plan rests on
+    policy_digest: str = ""                       # SHA-256 of the version's file and source text
 
     def to_dict(self) -> dict:
         """The contract's JSON document (plain dicts, lists and strings)."""
         return {
             "policy": self.policy,
             "version": self.version,
+            "policy_digest": self.policy_digest,
             "as_of": self.as_of.isoformat(),
             "status": self.status,
             "outcome": self.outcome,

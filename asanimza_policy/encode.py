@@ -53,8 +53,9 @@ def _step(step) -> str:
 
 
 def _head(key) -> str:
-    policy, version = key
-    return '{"policy":' + _str(policy) + ',"version":' + _str(version) + ',"as_of":"'
+    policy, version, digest = key
+    return ('{"policy":' + _str(policy) + ',"version":' + _str(version) + ',"policy_digest":' + _str(digest)
+            + ',"as_of":"')
 
 
 def _middle(key) -> str:
@@ -83,7 +84,7 @@ def _fragment(key, make) -> str:
 def decision_json(d) -> str:
     """The decision document as one line of compact JSON."""
     return "".join((
-        _fragment((d.policy, d.version), _head),
+        _fragment((d.policy, d.version, d.policy_digest), _head),
         d.as_of.isoformat(),
         _fragment((d.status, d.outcome, d.missing), _middle),
         ",".join(map(_step, d.steps)),

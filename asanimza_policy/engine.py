@@ -283,7 +283,7 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
 def _decision(policy: Policy, as_of: date, recorder: _Recorder, status: str, **what) -> Decision:
     """The result of a walk, with what the recorder collected on the way."""
     return Decision(
-        policy=policy.id, version=policy.version, as_of=as_of, status=status,
+        policy=policy.id, version=policy.version, policy_digest=policy.sha256, as_of=as_of, status=status,
         trace=tuple(recorder.trace), citations=tuple(recorder.citations),
         assumptions=tuple(Assumption(a, policy.assumptions[a].text) for a in recorder.assumptions),
         reasons=reasons(policy, recorder.taken, recorder.values),

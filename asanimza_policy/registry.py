@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from .build import build_policy
 from .findings import Finding, excerpt
 from .cache import load_document
 from .loader import NotAFile
+from .provenance import hashes
 from .model import POLICY_ID, SEMVER, Policy, semver_key
 from .resources import schema_file, shipped_policies
 
@@ -123,6 +124,9 @@ def load_policy(path: str | Path, display: str | None = None) -> Policy:
     except NotAFile as e:
         raise PolicyError([Finding("FILE", f"{e.strerror}; a policy is a YAML file", shown)]) from None
     policy = build_policy(doc)
+    # the version's content digest (file and source text, line endings normalised), as
+    # decisions report it and the lock file records it
+    policy = replace(policy, sha256=hashes(p, policy.source.path if policy.source else None).digest)
     with _lock:
         _compiled[key] = policy
     return policy
@@ -318,6 +322,22 @@ def resolve_policy(policy: str | Policy, as_of: date | None = None,
     return resolve(policy, as_of, version)
 
 
+MIN_DIGEST_PREFIX = 8
+
+
+def _by_digest(entries: list[_Version], prefix: str) -> Policy | None:
+    """The version whose content digest starts with ``prefix`` (at least
+    ``MIN_DIGEST_PREFIX`` hex digits, as a logged decision's ``policy_digest``
+    gives it); ``PolicyNotFound`` when two versions share the prefix."""
+    if len(prefix) < MIN_DIGEST_PREFIX or any(c not in "0123456789abcdef" for c in prefix.lower()):
+        return None
+    found = [e.policy for e in entries if e.error is None and e.policy.sha256.startswith(prefix.lower())]
+    if len(found) > 1:
+        raise PolicyNotFound(f"digest prefix {prefix} matches versions {', '.join(p.version for p in found)}; "
+                             "give more digits")
+    return found[0] if found else None
+
+
 def resolve(policy_id: str, as_of: date | None = None, version: str | None = None) -> tuple[Policy, date]:
     """The policy version to use, and the evaluation date (default: today in
     the policy's time zone).
@@ -337,6 +357,9 @@ def resolve(policy_id: str, as_of: date | None = None, version: str | None = Non
                 if e.error is not None:
                     raise e.error
                 return e.policy, as_of
+        by_digest = _by_digest(entries, version)
+        if by_digest is not None:
+            return by_digest, as_of
         raise PolicyNotFound(f"policy {policy_id!r} has no version {excerpt(version)}; versions: "
                              f"{', '.join(e.version for e in entries)}")
     live = [e for e in entries if e.in_effect(as_of)]

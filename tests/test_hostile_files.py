@@ -171,9 +171,9 @@ def test_source_fifo_never_hangs(policy_copy):
 
 
 def test_source_larger_than_the_cap_is_refused(policy_copy, monkeypatch):
-    from asanimza_policy import check
+    from asanimza_policy import provenance
 
-    monkeypatch.setattr(check, "MAX_SOURCE_BYTES", 1000)
+    monkeypatch.setattr(provenance, "MAX_SOURCE_BYTES", 1000)
     (f,) = check_file(seed_with_source(policy_copy, "source/azercell-asan-imza-extension.txt"))
     assert f.code == "SOURCE_MISSING" and "larger than 1,000 bytes" in f.message
 
