@@ -182,7 +182,6 @@ class Decision:
         return {
             "policy": self.policy,
             "version": self.version,
-            "policy_digest": self.policy_digest,
             "as_of": self.as_of.isoformat(),
             "status": self.status,
             "outcome": self.outcome,
@@ -197,6 +196,7 @@ class Decision:
             "reasons": list(self.reasons),
             "explanation": self.explanation,
             "caveats": [self._caveat(c) for c in self.caveats],
+            "policy_digest": self.policy_digest,
         }
 
     def _caveat(self, caveat) -> dict:

@@ -53,9 +53,8 @@ def _step(step) -> str:
 
 
 def _head(key) -> str:
-    policy, version, digest = key
-    return ('{"policy":' + _str(policy) + ',"version":' + _str(version) + ',"policy_digest":' + _str(digest)
-            + ',"as_of":"')
+    policy, version = key
+    return '{"policy":' + _str(policy) + ',"version":' + _str(version) + ',"as_of":"'
 
 
 def _middle(key) -> str:
@@ -84,14 +83,15 @@ def _fragment(key, make) -> str:
 def decision_json(d) -> str:
     """The decision document as one line of compact JSON."""
     return "".join((
-        _fragment((d.policy, d.version, d.policy_digest), _head),
+        _fragment((d.policy, d.version), _head),
         d.as_of.isoformat(),
         _fragment((d.status, d.outcome, d.missing), _middle),
         ",".join(map(_step, d.steps)),
         _fragment((d.documents, d.trace, d.citations, d.assumptions, d.title, d.questions), _tail),
         _strings(d.reasons),
         ',"explanation":', "null" if d.explanation is None else _str(d.explanation),
-        ',"caveats":', _caveats(d) if d.caveats else "[]", "}"))
+        ',"caveats":', _caveats(d) if d.caveats else "[]",
+        ',"policy_digest":', _str(d.policy_digest), "}"))
 
 
 def _caveats(d) -> str:
