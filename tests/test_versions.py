@@ -65,7 +65,7 @@ def test_lock_then_a_changed_byte_fails_check_and_says_what_to_do(folder, capsys
 def test_a_changed_source_text_fails_check_too(folder, capsys):
     run(capsys, "lock", str(folder))
     src = folder / "source" / "rules.txt"
-    src.write_text(src.read_text().replace("a parent", "a guardian"))
+    src.write_text(src.read_text().replace("Library rules", "Rules of the library"))
     [finding] = check_paths([str(folder)])
     assert finding.code == "VERSION_LOCKED" and "its source text source/rules.txt changed" in finding.message
 
