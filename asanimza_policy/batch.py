@@ -125,6 +125,7 @@ class _Progress:
 
     def __init__(self, stream: IO[str] | None, raw: IO[bytes] | None):
         self.stream, self.raw = stream, raw
+        self.read = 0        # records read so far (some still in flight)
         self.start = self.last = time.monotonic()
         try:
             self.size = os.fstat(raw.fileno()).st_size if raw is not None else 0
@@ -147,9 +148,11 @@ class _Progress:
                 done = min(self.raw.tell() / self.size, 1.0)
             except (OSError, ValueError):
                 done = 0.0
-            if done > 0:
-                left = elapsed * (1 - done) / done
-                text += f"  {done:.0%}  ETA {int(left // 60)}:{int(left % 60):02d}"
+            if done > 0 and self.read and rows:
+                # rows still to write: those read but not yet written, and the rest
+                # of the file at the rows-per-byte seen so far
+                left = (self.read / done - rows) * elapsed / rows
+                text += f"  {rows * done / self.read:.0%}  ETA {int(left // 60)}:{int(left % 60):02d}"
         self.stream.write("\r\033[K" + text + ("\n" if final else ""))
         self.stream.flush()
 
@@ -223,6 +226,7 @@ def _run(job: Job, policy: Policy, records: Iterator, out: IO[str], workers: int
     if workers <= 1:
         reader = Reader(job, policy)
         for chunk in _chunks(records):
+            bar.read += len(chunk)
             take(decide(job, policy, reader, writer, chunk), len(chunk))
     else:
         import multiprocessing
@@ -230,6 +234,7 @@ def _run(job: Job, policy: Policy, records: Iterator, out: IO[str], workers: int
         with multiprocessing.get_context().Pool(workers, initializer=_init_worker, initargs=(job,)) as pool:
             pending: deque[tuple[Any, int]] = deque()
             for chunk in _chunks(records):
+                bar.read += len(chunk)
                 pending.append((pool.apply_async(_decide_chunk, (chunk,)), len(chunk)))
                 if len(pending) > 2 * workers:       # bounded: memory stays flat
                     result, n = pending.popleft()

@@ -358,7 +358,7 @@ def _cmd_batch(args) -> tuple[str, int]:
     policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
     job = Job(policy=args.policy, as_of=as_of, version=policy.version, input_format=in_fmt, output_format=out_fmt,
               header=(), id_column=args.id_column, ignore_unknown=args.ignore_unknown, full=args.full)
-    progress = sys.stderr if sys.stderr is not None and sys.stderr.isatty() else None
+    progress = sys.stderr if _isatty(sys.stderr) else None
     try:
         summary = run_batch(job, policy, args.input, args.output, args.workers, progress)
     except BadInput as e:

@@ -180,3 +180,39 @@ def test_full_csv_has_a_column_for_every_key_of_the_document(tmp_path, capsys):
     for key, value in doc.items():
         assert row[key] == (value if isinstance(value, str) else "" if value is None else
                             json.dumps(value, ensure_ascii=False, separators=(",", ":"))), key
+
+
+def _stderr_of_batch(tmp_path, on_terminal: bool) -> tuple[int, str]:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.csv"
+    src.write_text("age,has_fines\n" + "40,false\n" * 3000, encoding="utf-8")
+    cmd = [sys.executable, "-m", "asanimza_policy", "batch", str(LIBRARY), "--input", str(src),
+           "--output", str(tmp_path / "out.jsonl"), "--as-of", DAY]
+    if not on_terminal:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stderr
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:          # the terminal closed with the process
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=120), b"".join(chunks).decode()
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path):
+    code, err = _stderr_of_batch(tmp_path, on_terminal=True)
+    assert code == 0 and "3,000 rows" in err and "rows/s" in err, err
+    code, err = _stderr_of_batch(tmp_path, on_terminal=False)
+    assert (code, err) == (0, "")
