@@ -257,7 +257,40 @@ def _versions_section(policy, versions) -> list[str]:
     for v in versions:
         name = f"**{v.version}** (this page)" if v.version == policy.version else f"[{v.version}]({v.version}.md)"
         out.append(f"| {name} | {span(v, versions)} | {cell(v.title)} |")
-    return out + [""]
+    out.append("")
+    for older, newer in zip(versions, versions[1:]):
+        out += _changes(older, newer)
+    return out
+
+
+def _changes(a, b) -> list[str]:
+    """What ``asanimza-policy diff`` reports between two consecutive versions."""
+    import json
+
+    from .diff import diff_versions
+
+    d = diff_versions(a, b, Path(a.path), Path(b.path))
+    out = [f"### From {a.version} to {b.version}", "",
+           f"`asanimza-policy diff {a.id} {a.version} {b.version}`: {len(d.structure)} change(s) of structure, "
+           f"{len(d.decisions)} class(es) of contexts whose decision changes (among {d.explored:,} explored as of "
+           f"{d.as_of}), {len(d.source)} sentence(s) of the source changed.", ""]
+    if d.decisions:
+        out += ["| contexts | before | after | example |", "| ---: | --- | --- | --- |"]
+        for c in d.decisions:
+            example = json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                  for k, v in c.example.items()}, ensure_ascii=False)
+            out.append(f"| {c.count} | {cell(c.before)} | {cell(c.after)} | `{cell(example)}` |")
+        out.append("")
+    if d.structure:
+        out.append("Structure: " + "; ".join(f"{c.kind} {c.what} `{c.name}`" + (f" ({c.detail})" if c.detail else "")
+                                           for c in d.structure if c.what != "citation") + ".")
+        out.append("")
+    for sc in d.source:
+        text = sc.after if sc.kind == "added" else sc.before
+        out.append(f"- source sentence {sc.kind}: \u201c{cell(text or '')}\u201d"
+                   + (f" (now \u201c{cell(sc.after or '')}\u201d)" if sc.kind == "changed" else "")
+                   + (f"; cited by {', '.join(sc.cited_by)}" if sc.cited_by else ""))
+    return out + ([""] if d.source else [])
 
 
 # -- the index and the references -------------------------------------------------

@@ -224,3 +224,16 @@ def test_min_coverage_gate(tmp_path, capsys, monkeypatch):
     clear_cache()
     assert code == 1 and "below --min-coverage 100%" in out
     assert run(capsys, "test", "--min-coverage", "101", str(draft))[0] == 2
+
+
+def test_generated_version_history_says_what_changed():
+    from asanimza_policy.docs import policy_page
+
+    versions = [load_policy(DIFF / f"{v}.yaml") for v in ("1.0.0", "1.1.0", "1.2.0")]
+    page = policy_page(versions[-1], versions)
+    first = page.split("### From 1.0.0 to 1.1.0")[1].split("### From")[0]
+    second = page.split("### From 1.1.0 to 1.2.0")[1]
+    assert "0 class(es) of contexts whose decision changes" in first
+    assert "3 class(es) of contexts whose decision changes" in second
+    assert "| not_covered too_early (no steps) | complete minor" in second
+    assert "source sentence changed: \u201cCards can be renewed in the last 14 days.\u201d" in second
