@@ -61,6 +61,8 @@ check: $(STAMP)
 	$(CLI) check --strict
 
 test: $(STAMP) dot browser
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 	$(CLI) check --strict
 	$(CLI) test --min-coverage 100

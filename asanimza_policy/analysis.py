@@ -162,12 +162,12 @@ def _evaluate(policy: Policy, node: DecisionNode, chosen: dict):
     if node.match == "first":
         out = []
         for br in node.branches:
-            v = br.when.fn(scope)
+            v = br.when.fn(scope) if br.when is not None else True
             out.append(v)
             if v is not False:
                 break
         return out
-    return [br.when.fn(scope) for br in node.branches]
+    return [br.when.fn(scope) if br.when is not None else True for br in node.branches]
 
 
 def walk_classes(policy: Policy, *, limit: int = DEFAULT_LIMIT, prune: bool = True, domains: Domains | None = None,
@@ -196,7 +196,7 @@ def walk_classes(policy: Policy, *, limit: int = DEFAULT_LIMIT, prune: bool = Tr
             if key in seen:
                 continue
             seen.add(key)
-        if node.kind != "decision":
+        if not isinstance(node, DecisionNode):
             if deep:
                 try:
                     _plan(policy, node, chosen)

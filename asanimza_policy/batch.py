@@ -14,9 +14,10 @@ import os
 import sys
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from .atomic import open_atomic
 from .model import Policy
@@ -59,7 +60,7 @@ def load_job_policy(job: Job) -> Policy:
     return resolve(job.policy, job.as_of, job.version)[0]
 
 
-_worker: tuple | None = None
+_worker: tuple[Job, Policy, Reader, Writer] | None = None
 
 
 def _init_worker(job: Job) -> None:
@@ -143,7 +144,7 @@ class _Progress:
         text = f"{rows:,} rows  {rows / elapsed:,.0f} rows/s"
         if final:
             text += f"  {elapsed:.1f} s"
-        elif self.size:
+        elif self.size and self.raw is not None:
             try:
                 done = min(self.raw.tell() / self.size, 1.0)
             except (OSError, ValueError):
@@ -175,7 +176,8 @@ def run_batch(job: Job, policy: Policy, input_path: str, output_path: str, worke
         if job.input_format == "csv":
             import io
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            header, records = _csv_records(text, input_path)
+            header, rows = _csv_records(text, input_path)
+            records: Iterator[tuple[int, list[str]]] | Iterator[tuple[int, bytes]] = rows
             if job.id_column is not None and header and job.id_column not in header:
                 raise BadInput(f"--id-column {job.id_column}: no such column in {input_path} "
                                f"(columns: {', '.join(header)})")

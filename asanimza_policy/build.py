@@ -17,19 +17,35 @@ allows and requires, and the method that builds it); see docs/extending.md.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from . import expr as ex
 from .errors import PolicyError
 from .findings import ERROR, did_you_mean, kind_of
 from .loader import Document
-from .shape import _MISSING, IDENT, ShapeReader
+from .model import (
+    POLICY_ID,
+    SEMVER,
+    Action,
+    Assumption,
+    Branch,
+    Caveat,
+    DecisionNode,
+    Derived,
+    GraphNode,
+    Input,
+    MapEntry,
+    OutcomeNode,
+    Policy,
+    Source,
+    Step,
+    Template,
+)
+from .shape import _MISSING, ShapeReader
 from .template import parse_template
-from .model import (POLICY_ID, SEMVER, Action, Assumption, Branch, Caveat, DecisionNode, Derived, GraphNode, Input,
-                    MapEntry, OutcomeNode, Policy, Source, Step, Template)
 
 INPUT_TYPES = ("boolean", "enum", "date", "integer", "string")
 FIELD_TYPES = ("date", "string", "integer", "boolean")
@@ -213,6 +229,8 @@ class PolicyBuilder(ShapeReader):
 
         if any(f.severity == ERROR for f in self.findings):
             raise PolicyError(self.findings)
+        # no error: every required part was read (each one missing is an error above)
+        assert pid and version and title and eff_from and tz and source and start and nodes is not None
         return Policy(
             id=pid, version=version, title=title, description=description,
             effective_from=eff_from, effective_until=eff_until, timezone=tz, source=source,
@@ -242,6 +260,8 @@ class PolicyBuilder(ShapeReader):
                 reason = self.text(item.get("reason", _MISSING), ip + ("reason",), "reason")
                 if text and reason:
                     uncited.append((text, reason))
+        if title is None or path is None:
+            return None
         return Source(title, url, path, self.doc.pos(p), tuple(uncited))
 
     def _assumptions(self, raw) -> dict[str, Assumption]:
@@ -316,8 +336,8 @@ class PolicyBuilder(ShapeReader):
         reads: dict[str, tuple[str, ...]] = {}
         for name, body in bodies.items():
             if "expr" in body:
-                parsed[name] = self.parse_expression(body["expr"], ("derived", name, "expr"), f"derived {name}")
-                reads[name] = ex.names_of(parsed[name][1]) if parsed[name] else ()
+                parsed[name] = read = self.parse_expression(body["expr"], ("derived", name, "expr"), f"derived {name}")
+                reads[name] = ex.names_of(read[1]) if read else ()
             else:
                 reads[name] = (body["from"],) if isinstance(body["from"], str) else ()
         order = self._derived_order(bodies, reads)
@@ -326,17 +346,17 @@ class PolicyBuilder(ShapeReader):
             body, p = bodies[name], ("derived", name)
             desc = self.text(body.get("description"), p + ("description",), "description", optional=True) or ""
             cites, assumes = self.cited(body, p)
+            d: Derived | None
             if "expr" in body:
                 if parsed[name] is None:
                     continue
                 e = self.expression(body["expr"], p + ("expr",), f"derived {name}", parsed=parsed[name])
-                if e is None:
-                    continue
-                d = Derived(name, desc, e.type, e, None, None, cites, assumes, self.doc.pos(p))
+                d = None if e is None else Derived(name, desc, e.type, e, None, None, cites, assumes,
+                                                   self.doc.pos(p))
             else:
                 d = self._map_derived(name, body, p, desc, cites, assumes)
-                if d is None:
-                    continue
+            if d is None:
+                continue
             out[name] = d
             self.env[name] = d.type
         return out, tuple(n for n in order if n in out)
@@ -395,9 +415,13 @@ class PolicyBuilder(ShapeReader):
             return None
         inp = self.inputs.get(src)
         if inp is None or inp.type != "enum":
+            enums = [n for n, i in self.inputs.items() if i.type == "enum"]
             self.err("REF_INPUT", f"from must name an enum input; {src!r} is not one"
-                     f"{did_you_mean(src, self.inputs)}", p + ("from",))
+                     f"{did_you_mean(src, enums)}", p + ("from",))
             return None
+        if inp.values is None:          # an enum without values: reported where it is declared
+            return None
+        values = inp.values
         table = self.mapping(body["map"], p + ("map",), "map")
         if table is None:
             return None
@@ -405,8 +429,8 @@ class PolicyBuilder(ShapeReader):
         kinds = set()
         for key, raw in table.items():
             kp = p + ("map", key)
-            if key not in inp.values:
-                self.err("REF_VALUE", f"{key!r} is not a value of {src}: {', '.join(inp.values)}", kp, key=True)
+            if key not in values:
+                self.err("REF_VALUE", f"{key!r} is not a value of {src}: {', '.join(values)}", kp, key=True)
                 continue
             entry_cites: tuple[str, ...] = ()
             if isinstance(raw, dict):
@@ -419,7 +443,7 @@ class PolicyBuilder(ShapeReader):
                 continue
             kinds.add(type(raw))
             entries[key] = MapEntry(raw, entry_cites)
-        missing = [v for v in inp.values if v not in table]
+        missing = [v for v in values if v not in table]
         if missing:
             self.err("MAP_INCOMPLETE", f"map of {name!r} has no entry for {', '.join(missing)}", p + ("map",))
             return None

@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any
 
 from .errors import PolicyError, PolicyNotFound
-from .template import plain
 from .model import Input, OutcomeNode, Policy
 from .registry import policy_ids, today
 from .registry import versions as _policies
+from .template import plain
 
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"

@@ -13,11 +13,12 @@ author sees each problem once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
-from typing import Iterable
 
-from .errors import PolicyError
 from .build import build_policy
+from .errors import PolicyError
 from .findings import WARNING, Finding, ordered, plain
 from .loader import Document, load_file
 from .model import SEMVER, Policy
@@ -210,7 +211,7 @@ def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:
             pos = doc.pos(("timezone",))
             out.append(Finding.at("VERSION_TIMEZONE", f"time zone {policy.timezone} differs from {first.timezone} "
                                   f"of version {first.version}; all versions of a policy share one", doc.path, pos))
-    for (a, _), (b, doc) in zip(versions, versions[1:]):
+    for (a, _), (b, doc) in pairwise(versions):
         if a.effective_from == b.effective_from:
             pos = doc.pos(("effective_from",))
             out.append(Finding.at("VERSION_OVERLAP", f"version {b.version} takes effect on {b.effective_from}, the "
@@ -231,7 +232,7 @@ def check_paths(paths: Iterable[str] = (), max_combinations: int | None = None) 
     for f, shown in files:
         found, policy, doc = _check_one(f, shown, max_combinations)
         findings += found
-        if policy is not None:
+        if policy is not None and doc is not None:
             groups.setdefault((f.resolve().parent, policy.id), []).append((policy, doc))
     for versions in groups.values():
         findings += version_findings(versions)

@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Sequence
 
 from .errors import InvalidContext, PolicyError
 from .cli_versions import VERSION_COMMANDS, add_version_commands
@@ -220,7 +220,7 @@ def _load_policy_arg(arg: str, as_of, version):
 # reader that goes away (`| head`) cannot change the exit code.
 
 def _cmd_evaluate(args) -> tuple[str, int]:
-    from . import evaluate       # the public path, as integrators call it
+    from . import evaluate  # the public path, as integrators call it
 
     context = _read_context(args.context)
     policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
@@ -457,7 +457,7 @@ def _tolerant_streams() -> None:
     """Characters the terminal's encoding lacks are escaped, not a crash."""
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]  # TextIO lacks it; TextIOWrapper has it
         except (AttributeError, ValueError, OSError):
             pass
 
@@ -479,11 +479,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as e:
         return _fail(str(e), 2)
     except HANDLED as e:
+        status = status_of(e)
+        assert status is not None          # HANDLED lists exactly the exceptions it maps
         if isinstance(e, PolicyError):
             f = e.findings[0]
             more = f" (and {len(e.findings) - 1} more; run {PROG} check)" if len(e.findings) > 1 else ""
-            return _fail(f"{f.format()}{more}", status_of(e).exit)
-        return _fail(str(e), status_of(e).exit)
+            return _fail(f"{f.format()}{more}", status.exit)
+        return _fail(str(e), status.exit)
     except BrokenPipeError:
         # the reader stopped early (`| head`): not an error of ours, and the
         # command's own exit code still tells whether it found something

@@ -147,7 +147,8 @@ _ROWS = (
     # 5. structure
     Code("NODE_UNREACHABLE", "structure", "a decision node that no route from `start` leads to",
          "lead a branch to it, or remove it",
-         bad="start: a\nnodes:\n  a: {kind: decision, title: A, branches: [{when: flag, goto: done}], otherwise: done}\n"
+         bad="start: a\nnodes:\n"
+             "  a: {kind: decision, title: A, branches: [{when: flag, goto: done}], otherwise: done}\n"
              "  b: {kind: decision, title: B, branches: [{when: flag, goto: done}], otherwise: done}\n"
              "  done: {kind: outcome, status: complete, title: Done}",
          good="start: a\nnodes:\n  a: {kind: decision, title: A, branches: [{when: flag, goto: b}], otherwise: done}\n"

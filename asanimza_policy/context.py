@@ -63,8 +63,8 @@ def _check(inp: Input, value: Any) -> Any:
     if value == "":
         raise InvalidContext(f"{name}: empty string"
                              + (f"; expected one of {choice_list(inp.values)}" if t == "enum" else ""), name)
-    if t == "enum" and value not in inp.values:
-        hint = did_you_mean(value, inp.values)
+    if t == "enum" and value not in (inp.values or ()):
+        hint = did_you_mean(value, inp.values or ())
         raise InvalidContext(f"{name}: expected one of {choice_list(inp.values)}; got {_show(value)}{hint}",
                              name)
     if not value.isascii() and _SURROGATE.search(value):

@@ -99,7 +99,8 @@ def coverage(policy: Policy, source_text: str) -> Coverage:
     found = sentences(source_text)
     citations = all_citations(policy)
     left_out = {normalize(t) for t, _ in policy.source.uncited}
-    uncited, excused = [], []
+    uncited: list = []
+    excused: list = []
     for s in found:
         if _cited(s.text, citations):
             continue

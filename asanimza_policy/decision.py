@@ -19,10 +19,10 @@ shape: ``decision.assumptions[0].id`` is ``doc["assumptions"][0]["id"]``,
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 COMPLETE, NEEDS_INPUT, NOT_COVERED = "complete", "needs_input", "not_covered"
 
@@ -34,6 +34,7 @@ class Fields(Mapping):
     """
 
     __slots__ = ("_d",)
+    _d: dict[str, Any]
 
     def __init__(self, items: Mapping[str, Any] | Any = ()):
         object.__setattr__(self, "_d", dict(items))
@@ -130,7 +131,7 @@ class Question:
         return {c.value: c.label for c in self.choices or ()}
 
     def to_dict(self) -> dict:
-        out = {"field": self.field, "text": self.text, "type": self.type}
+        out: dict[str, Any] = {"field": self.field, "text": self.text, "type": self.type}
         if self.choices is not None:
             out["choices"] = [{"value": v, "label": lab} for v, lab in self.choices]
         return out

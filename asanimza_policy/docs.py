@@ -339,12 +339,13 @@ def check_examples(fixtures: Path = FIXTURES) -> dict[str, str]:
             found += [(d.name, x) for x in check_paths([str(d)])]
     out: dict[str, str] = {}
     rank: dict[str, int] = {}
-    for stem, f in found:
-        r = 0 if stem == f.code.lower() else 1 if stem.startswith(f.code.lower()) else 2
-        if f.code not in out or r < rank[f.code]:
-            path = Path(f.path)
-            shown = path.relative_to(repo).as_posix() if path.is_absolute() else f.path
-            out[f.code], rank[f.code] = f.format().replace(f.path, shown, 1), r
+    for stem, finding in found:
+        code = finding.code
+        r = 0 if stem == code.lower() else 1 if stem.startswith(code.lower()) else 2
+        if code not in out or r < rank[code]:
+            path = Path(finding.path)
+            shown = path.relative_to(repo).as_posix() if path.is_absolute() else finding.path
+            out[code], rank[code] = finding.format().replace(finding.path, shown, 1), r
     return out
 
 

@@ -100,7 +100,7 @@ class Domains:
         d = self.policy.derived.get(name)
         if d is None:
             t = AS_OF_TYPE if name == AS_OF else self.policy.inputs[name].type
-            out = [(((name, 1),), 0)] if t in ("date", "integer") else None
+            out: list[Linear] | None = [(((name, 1),), 0)] if t in ("date", "integer") else None
         else:
             out = self.linear(d.expression.ast) if d.expression is not None else None
         self._linear[name] = out
@@ -127,8 +127,8 @@ class Domains:
         la, lb = self.linear(left), self.linear(right)
         if la is None or lb is None:
             return
-        for a, b in product(la, lb):
-            terms, const = _add(a, b, -1)          # left - right, compared with 0
+        for pa, pb in product(la, lb):
+            terms, const = _add(pa, pb, -1)          # left - right, compared with 0
             self._note(terms, const)
 
     def _note(self, terms, const: int) -> None:
@@ -179,7 +179,9 @@ class Domains:
         found = self.ints.get(name) or {0}
         out = sorted({k + s for k in found for s in (-1, 0, 1)})
         out = [v for v in out if (lo is None or v >= lo) and (hi is None or v <= hi)]
-        return out or [lo if lo is not None else hi]
+        if out:
+            return out
+        return [lo] if lo is not None else [hi] if hi is not None else []
 
     def _dates(self, name: str, assigned: dict) -> list[date]:
         out: set[date] = set()

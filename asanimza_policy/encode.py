@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from json.encoder import encode_basestring as _str   # the C string encoder when available
+from json.encoder import encode_basestring as _str  # the C string encoder when available
 from typing import Any
 
 _CACHE_LIMIT = 4096

@@ -11,16 +11,17 @@ read from disk; the only state is a per-call dict of values.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .context import validate
 from .decision import COMPLETE, NEEDS_INPUT, Assumption, Choice, Decision, Fields, PlannedStep, Question
 from .errors import InvalidContext, PolicyError
 from .expr import AS_OF, OutOfRange, Unknown, _merge
 from .findings import Finding
+from .model import Branch, DecisionNode, Derived, GraphNode, MapEntry, OutcomeNode, Policy, Step
 from .template import fill_known, show
-from .model import DecisionNode, Derived, GraphNode, MapEntry, OutcomeNode, Policy, Step
 from .words import reasons
 
 
@@ -118,17 +119,22 @@ def _gap(policy: Policy, node, message: str) -> PolicyError:
     return PolicyError([Finding.at("NODE_GAP", message, policy.path, node.pos)])
 
 
+def _holds(branch: Branch, scope: _Scope) -> Any:
+    """True, False or the Unknown that blocks a branch's condition (only `otherwise` has none)."""
+    return branch.when.fn(scope) if branch.when is not None else True
+
+
 def _choose(policy: Policy, node: DecisionNode, scope: _Scope):
     """The branch to take, or the Unknown that blocks the choice."""
     if node.match == "first":
         for i, br in enumerate(node.branches):
-            v = br.when.fn(scope)
+            v = _holds(br, scope)
             if v is True:
                 return br, None
             if v is not False:
                 unknown = v
                 for later in node.branches[i + 1:]:
-                    w = later.when.fn(scope)
+                    w = _holds(later, scope)
                     if type(w) is Unknown:
                         unknown = _merge(unknown, w)
                 return None, unknown
@@ -137,7 +143,7 @@ def _choose(policy: Policy, node: DecisionNode, scope: _Scope):
     # others cannot be evaluated yet; two true branches are a defect of the policy.
     taken, unknown = None, None
     for br in node.branches:
-        v = br.when.fn(scope)
+        v = _holds(br, scope)
         if v is True:
             if taken is not None:
                 raise _gap(policy, node, f"node {node.id!r}: branches {taken.index + 1} and {br.index + 1} "
@@ -204,11 +210,12 @@ def _inputs_behind(policy: Policy, names: Iterable[str]) -> list[str]:
 
 
 class _End:
-    """What an outcome hands back to the walk: the steps planned for the person."""
+    """What an outcome hands back to the walk: itself and the steps planned for the person."""
 
-    __slots__ = ("steps",)
+    __slots__ = ("node", "steps")
 
-    def __init__(self, steps: tuple[PlannedStep, ...]):
+    def __init__(self, node: OutcomeNode, steps: tuple[PlannedStep, ...]):
+        self.node = node
         self.steps = steps
 
 
@@ -234,7 +241,7 @@ def _at_outcome(policy: Policy, node: OutcomeNode, scope: _Scope, ls) -> _End | 
             listener.step_planned(node, step)
     for listener in ls:
         listener.outcome_reached(node)
-    return _End(tuple(planned))
+    return _End(node, tuple(planned))
 
 
 # What the walk does at each kind of node: returns the next node's id, an
@@ -266,14 +273,15 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
             if handler is None:
                 raise TypeError(f"the walk has no rule for node kind {node.kind!r} (node {node.id!r})")
             result = handler(policy, node, scope, ls)
-            if type(result) is str:
+            if isinstance(result, str):
                 node = nodes[result]
-            elif type(result) is Unknown:
+            elif isinstance(result, Unknown):
                 return _needs_input(policy, as_of, recorder, ls, node, result, scope)
             else:
-                explanation = fill_known(node.explanation, scope.lookup) if node.explanation else None
-                return _decision(policy, as_of, recorder, node.status, outcome=node.id, missing=(), steps=result.steps,
-                                 documents=node.documents, title=node.title, explanation=explanation or None)
+                end = result.node
+                explanation = fill_known(end.explanation, scope.lookup) if end.explanation else None
+                return _decision(policy, as_of, recorder, end.status, outcome=end.id, missing=(), steps=result.steps,
+                                 documents=end.documents, title=end.title, explanation=explanation or None)
     except OutOfRange as e:
         field = _blame(policy, values, e.names)
         raise InvalidContext(f"{field}: {e}", field) from None

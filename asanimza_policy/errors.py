@@ -1,7 +1,7 @@
 """The exceptions of the public API."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .findings import Finding
 

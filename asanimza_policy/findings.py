@@ -7,8 +7,9 @@ columns are 1-based, as editors show them.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable
+from typing import Any
 
 from .codes import CODES
 
@@ -36,7 +37,7 @@ class Finding:
             raise ValueError(f"finding code {self.code!r} is not listed in asanimza_policy/codes.py")
 
     @classmethod
-    def at(cls, code: str, message: str, path: str, pos: Position, severity: str = ERROR) -> "Finding":
+    def at(cls, code: str, message: str, path: str, pos: Position, severity: str = ERROR) -> Finding:
         """A finding at ``pos`` (a :class:`Position`) of the file shown as ``path``."""
         return cls(code, message, path, pos.line, pos.col, severity)
 
@@ -116,10 +117,10 @@ class Suggester:
         return f" (did you mean {excerpt(close)}?)" if close is not None else ""
 
 
-_suggesters: dict[int, tuple[object, int, Suggester]] = {}
+_suggesters: dict[int, tuple[Collection[str], int, Suggester]] = {}
 
 
-def did_you_mean(word, choices) -> str:
+def did_you_mean(word, choices: Collection[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``""``.
 
     The index of a large set of choices is kept while the same object (of
@@ -165,15 +166,17 @@ def excerpt(value, limit: int = 60) -> str:
     if isinstance(value, float):
         return float.__repr__(value)
     if isinstance(value, (str, bytes)):
-        shown = (str if isinstance(value, str) else bytes).__getitem__(value, slice(0, limit))
-        text = repr(str(shown) if isinstance(value, str) else bytes(shown))
+        # the base class's slice: a subclass's own __getitem__ or __repr__ is not called
+        text = repr(str(str.__getitem__(value, slice(0, limit))) if isinstance(value, str)
+                    else bytes(bytes.__getitem__(value, slice(0, limit))))
         return text if len(value) <= limit and len(text) <= limit else text[:limit - 3] + "..."
     from datetime import date
 
     if isinstance(value, date):
         return f"{t.__name__[:20]} {date.isoformat(value) if t is date else type(value).isoformat(value)}"
-    for kind, what in ((dict, "a mapping"), (list, "a list"), (tuple, "a list"), (set, "a set"),
-                       (frozenset, "a set")):
+    kinds: tuple[tuple[Any, str], ...] = ((dict, "a mapping"), (list, "a list"), (tuple, "a list"),
+                                          (set, "a set"), (frozenset, "a set"))
+    for kind, what in kinds:
         if isinstance(value, kind):
             try:
                 n = kind.__len__(value)

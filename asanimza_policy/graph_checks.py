@@ -20,7 +20,7 @@ def graph_of(policy: Policy):
     """The policy's nodes and branches as a networkx DiGraph."""
     import networkx as nx
 
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     for nid, node in policy.nodes.items():
         g.add_node(nid, kind=node.kind)
         for br in node.exits:

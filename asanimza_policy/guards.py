@@ -20,11 +20,11 @@ name an optional input: for an input that is asked, it would skip the question.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from graphlib import TopologicalSorter
-from typing import Iterator, Mapping
 
 from .expr import BoolOp, Call, Expr, Name, Not
-from .model import DecisionNode, Derived, GraphNode, Input, OutcomeNode, Step
+from .model import Branch, DecisionNode, Derived, GraphNode, Input, OutcomeNode, Step
 
 
 def _given_name(e: Expr) -> str | None:
@@ -69,7 +69,7 @@ class Guards:
         if _given_name(e) is not None:
             return set()
         if isinstance(e, Name):
-            return self.name_reads(e.name) - set(guarded)
+            return set(self.name_reads(e.name)) - set(guarded)
         if isinstance(e, BoolOp):
             out: set[str] = set()
             g = set(guarded)
@@ -88,7 +88,8 @@ class Guards:
             return frozenset()
         if name not in self._derived_reads:
             self._derived_reads[name] = frozenset()       # derived values are acyclic; this only stops a loop
-            found = self.reads(d.expression.ast) if d.expression is not None else set(self.name_reads(d.map_from))
+            found = (self.reads(d.expression.ast) if d.expression is not None
+                     else set(self.name_reads(d.map_from)) if d.map_from is not None else set())
             self._derived_reads[name] = frozenset(found)
         return self._derived_reads[name]
 
@@ -105,13 +106,19 @@ class Guards:
             stack.extend(n.children())
 
 
+def _condition(branch: Branch) -> Expr:
+    """A branch's condition: every branch of a decision has one (``otherwise`` is kept on the node)."""
+    assert branch.when is not None
+    return branch.when.ast
+
+
 def _ast(expression) -> Expr | None:
     return expression.ast if expression is not None else None
 
 
 def step_reads(g: Guards, step: Step, guarded: set[str]) -> list[tuple[tuple, str]]:
     """(key path inside the step, optional input) for each unguarded read of a step."""
-    out = [(("when",), n) for n in sorted(g.reads(_ast(step.when), guarded))]
+    out: list[tuple[tuple, str]] = [(("when",), n) for n in sorted(g.reads(_ast(step.when), guarded))]
     inside = guarded | when_true(step.when.ast) if step.when is not None else guarded
     for fname, e in step.with_.items():
         out += [(("with", fname), n) for n in sorted(g.reads(e.ast, inside))]
@@ -129,8 +136,9 @@ def node_guards(g: Guards, nodes: Mapping[str, GraphNode], start: str) -> dict[s
         if isinstance(node, DecisionNode):
             not_taken: set[str] = set()
             for br in node.branches:
-                edges[nid].append((br.goto, when_true(br.when.ast) | (not_taken if node.match == "first" else set())))
-                not_taken |= when_false(br.when.ast)
+                earlier = not_taken if node.match == "first" else set()
+                edges[nid].append((br.goto, when_true(_condition(br)) | earlier))
+                not_taken |= when_false(_condition(br))
             if node.otherwise is not None:
                 edges[nid].append((node.otherwise.goto, not_taken))
     order = TopologicalSorter({n: [src for src, es in edges.items() for t, _ in es if t == n]
@@ -159,8 +167,8 @@ def unguarded(inputs: Mapping[str, Input], derived: Mapping[str, Derived], nodes
         for n in g.given_misuse(_ast(d.expression)):
             out.append((("derived", name, "expr"), n, "given"))
     for nid, node in nodes.items():
-        for i, br in enumerate(getattr(node, "branches", ())):
-            for n in g.given_misuse(br.when.ast):
+        for br in getattr(node, "branches", ()):
+            for n in g.given_misuse(_condition(br)):
                 out.append((("nodes", nid, "branches", br.index, "when"), n, "given"))
         for i, step in enumerate(getattr(node, "steps", ())):
             for e in (step.when, *step.with_.values()):
@@ -176,10 +184,10 @@ def unguarded(inputs: Mapping[str, Input], derived: Mapping[str, Derived], nodes
         if isinstance(node, DecisionNode):
             not_taken: set[str] = set()       # under match: first, what the earlier branches' falsity gives
             for br in node.branches:
-                for n in sorted(g.reads(br.when.ast, have | not_taken)):
+                for n in sorted(g.reads(_condition(br), have | not_taken)):
                     out.append((("nodes", nid, "branches", br.index, "when"), n, "read"))
                 if node.match == "first":
-                    not_taken |= when_false(br.when.ast)
+                    not_taken |= when_false(_condition(br))
         elif isinstance(node, OutcomeNode):
             for i, step in enumerate(node.steps):
                 for where, n in step_reads(g, step, have):

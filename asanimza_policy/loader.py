@@ -31,7 +31,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .errors import PolicyError
 from .findings import Finding, Position
@@ -52,8 +52,14 @@ def _parser():
     if _Loader is None:
         import yaml as pyyaml
 
-        class Loader(getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)):
-            pass
+        # libyaml's parser when PyYAML was built with it, the pure-Python one otherwise;
+        # to the type checker both are SafeLoader
+        if TYPE_CHECKING:
+            class Loader(pyyaml.SafeLoader):
+                pass
+        else:
+            class Loader(getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)):
+                pass
 
         Loader.yaml_implicit_resolvers = {}
         Loader.add_implicit_resolver(
@@ -124,30 +130,35 @@ def _p(mark) -> Position:
     return Position(mark.line + 1, mark.column + 1) if mark is not None else Position()
 
 
+_START = Position()   # a problem with the file as a whole is shown at its start
+
+
 def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX_BYTES,
               max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Document:
     """Parse one YAML document; raise :class:`PolicyError` with positions on any problem."""
-    def fail(code, message, pos=Position()):
+    def fail(code: str, message: str, pos: Position = _START) -> NoReturn:
         raise PolicyError([Finding.at(code, message, path, pos)])
 
     if isinstance(text, bytes):
         if len(text) > max_bytes:
             fail("YAML_TOO_LARGE", f"more than {max_bytes:,} bytes; the limit is {max_bytes:,}")
         try:
-            text = text.decode("utf-8")
+            source = text.decode("utf-8")
         except UnicodeDecodeError as e:
             line = text.count(b"\n", 0, e.start) + 1
             line_start = text.rfind(b"\n", 0, e.start) + 1
             col = len(text[line_start:e.start].decode("utf-8", errors="replace")) + 1
             fail("YAML_ENCODING", f"not UTF-8: byte 0x{text[e.start]:02x} cannot be decoded",
                  Position(line, col))
-    elif len(text) > max_bytes:
-        fail("YAML_TOO_LARGE", f"more than {max_bytes:,} characters; the limit is {max_bytes:,}")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    else:
+        source = text
+        if len(source) > max_bytes:
+            fail("YAML_TOO_LARGE", f"more than {max_bytes:,} characters; the limit is {max_bytes:,}")
+    if source.startswith("\ufeff"):
+        source = source[1:]
     _parser()           # PyYAML, for the parse and for the errors caught below
     try:
-        data, positions, keys, styles = _build(text, max_nodes, max_depth)
+        data, positions, keys, styles = _build(source, max_nodes, max_depth)
     except _Fail as e:
         code, message, mark = e.finding
         fail(code, message, _p(mark))
@@ -156,14 +167,14 @@ def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX
         message = e.problem or "invalid YAML"
         if e.context:
             message = f"{message} ({e.context})"
-        if mark is not None and _char_at(text, mark) == "\t":
+        if mark is not None and _char_at(source, mark) == "\t":
             message = "a tab cannot indent YAML; use spaces"
         if "nesting depth" in message:  # libyaml >= 0.2.5 stops its own scanner first
             fail("YAML_TOO_DEEP", f"nesting deeper than {max_depth} levels", _p(mark))
         fail("YAML_SYNTAX", message, _p(mark))
     except yaml.reader.ReaderError as e:
         char = chr(e.character) if isinstance(e.character, int) else e.character
-        before = text[: e.position] if isinstance(e.position, int) else ""
+        before = source[: e.position] if isinstance(e.position, int) else ""
         pos = Position(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
         fail("YAML_SYNTAX", f"character {char!r} is not allowed in YAML", pos)
     except yaml.YAMLError as e:  # pragma: no cover - other parser errors
@@ -363,7 +374,7 @@ def _build(text: str, max_nodes: int, max_depth: int):
                 total += 1
                 if total > max_nodes:
                     raise _Fail("YAML_TOO_LARGE", f"document has more than {max_nodes:,} nodes", event.start_mark)
-                container = {} if is_map else []
+                container: dict | list = {} if is_map else []
                 if stack and stack[-1][2] is _NOKEY and isinstance(stack[-1][0], dict):
                     raise _Fail("YAML_KEY", "keys must be text; got a mapping or list", event.start_mark)
                 path = add(container, event.start_mark)

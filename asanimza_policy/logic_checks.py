@@ -14,7 +14,7 @@ from .analysis import DEFAULT_LIMIT, Analysis, example, walk_classes
 from .domains import domains_of
 from .findings import WARNING, Finding
 from .loader import Document
-from .model import Policy
+from .model import DecisionNode, Policy
 
 
 def analyse(policy: Policy, limit: int = DEFAULT_LIMIT) -> tuple[Analysis, list[Finding]]:
@@ -47,6 +47,7 @@ def _findings(a: Analysis, base, doc: Document | None) -> Iterator[Finding]:
 
     for nid, r in a.nodes.items():
         node = policy.nodes[nid]
+        assert isinstance(node, DecisionNode)     # the analysis records decision nodes only
         npath = ("nodes", nid)
         if r.gap is not None:
             yield finding("LOGIC_GAP", f"node {nid!r}: no branch holds and there is no otherwise for a context "

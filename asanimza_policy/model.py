@@ -8,9 +8,10 @@ Every graph node has ``kind``, ``id``, ``title``, ``description``, ``cites``,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from . import expr as ex
 from .findings import Position
@@ -42,7 +43,7 @@ class Input:
     # never asked nor listed in missing; conditions test it with given(name)
     optional: bool = False
     # the question's {name} placeholders (derived values, inputs, as_of); see template.py
-    question_template: "Template | None" = field(default=None, compare=False)
+    question_template: Template | None = field(default=None, compare=False)
 
     @property
     def expr_type(self) -> ex.Type:
@@ -94,7 +95,9 @@ class Derived:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return self.expression.names if self.expression else (self.map_from,)
+        if self.expression is not None:
+            return self.expression.names
+        return (self.map_from,) if self.map_from is not None else ()
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ class OutcomeNode:
     pos: Position = field(default=Position(), compare=False)
     caveats: tuple[str, ...] = ()
     # the description's {name} placeholders, filled in as the decision's explanation
-    explanation: "Template | None" = field(default=None, compare=False)
+    explanation: Template | None = field(default=None, compare=False)
     kind = "outcome"
 
     @property

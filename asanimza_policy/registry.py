@@ -16,10 +16,10 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .errors import PolicyError, PolicyNotFound
 from .build import build_policy
-from .findings import Finding, excerpt
 from .cache import load_document
+from .errors import PolicyError, PolicyNotFound
+from .findings import Finding, excerpt
 from .loader import NotAFile
 from .provenance import hashes
 from .model import POLICY_ID, SEMVER, Policy, semver_key
@@ -94,12 +94,12 @@ def expand_paths(paths, keep, unreadable: list | None = None) -> list[tuple[Path
                 f = Path(here) / name
                 if name.endswith(".yaml") and keep(f, f.relative_to(p.parent).parts):
                     found.append(f)
-        for e in problems:
-            where = Path(e.filename) if e.filename is not None else p
+        for problem in problems:
+            where = Path(problem.filename) if problem.filename is not None else p
             if where == p:
-                raise OSError(e.errno, f"{raw}: {e.strerror or e}") from None
+                raise OSError(problem.errno, f"{raw}: {problem.strerror or problem}") from None
             if unreadable is not None:
-                unreadable.append((str(p / where.relative_to(p)), e.strerror or str(e)))
+                unreadable.append((str(p / where.relative_to(p)), problem.strerror or str(problem)))
         out.extend((f, str(p / f.relative_to(p))) for f in sorted(found))
     return out
 
@@ -202,6 +202,7 @@ def versions(policy_id: str) -> list[Policy]:
     for entry in _entries(policy_id):
         if entry.error is not None:
             raise entry.error
+        assert entry.policy is not None     # a version without an error is built
         out.append(entry.policy)
     return out
 
@@ -234,9 +235,9 @@ def _entry(f: Path) -> _Version:
         error = PolicyError([Finding("FILE", f"cannot be read: {e.strerror or e}", shown)])
         return _Version(shown, f.stem, None, None, None, None, error)
     problems = layout_problems(policy, f)
-    error = PolicyError([Finding("LAYOUT", m, policy.path) for _, m in problems]) if problems else None
+    misplaced = PolicyError([Finding("LAYOUT", m, policy.path) for _, m in problems]) if problems else None
     return _Version(policy.path, f.stem, policy.effective_from, policy.effective_until, policy.timezone,
-                    None if error else policy, error)
+                    None if misplaced else policy, misplaced)
 
 
 def _header(f: Path, shown: str, error: PolicyError) -> _Version:
@@ -283,6 +284,7 @@ def _conflicts(entries: list[_Version]) -> PolicyError | None:
             return e.error
     by_day: dict[date, _Version] = {}
     for e in entries:
+        assert e.effective_from is not None     # returned above otherwise
         other = by_day.setdefault(e.effective_from, e)
         if other is not e:
             return PolicyError([Finding("VERSION_OVERLAP", f"versions {other.version} ({other.path}) and "
@@ -308,8 +310,8 @@ def _today(entries: list[_Version]) -> date:
             return today(zone)
     except (ValueError, KeyError):   # an unknown zone: only a version that does not build has one
         pass
-    broken = [e for e in entries if e.error is not None and e.timezone == zone]
-    raise broken[-1].error if broken else PolicyError([Finding("VERSION_TIMEZONE", "no time zone", entries[-1].path)])
+    broken = [e.error for e in entries if e.error is not None and e.timezone == zone]
+    raise broken[-1] if broken else PolicyError([Finding("VERSION_TIMEZONE", "no time zone", entries[-1].path)])
 
 
 def resolve_policy(policy: str | Policy, as_of: date | None = None,
@@ -356,6 +358,7 @@ def resolve(policy_id: str, as_of: date | None = None, version: str | None = Non
             if e.version == version:
                 if e.error is not None:
                     raise e.error
+                assert e.policy is not None     # a version without an error is built
                 return e.policy, as_of
         by_digest = _by_digest(entries, version)
         if by_digest is not None:
@@ -370,4 +373,5 @@ def resolve(policy_id: str, as_of: date | None = None, version: str | None = Non
     chosen = max(live, key=lambda e: (e.effective_from, semver_key(e.version)))
     if chosen.error is not None:
         raise chosen.error
+    assert chosen.policy is not None     # a version without an error is built
     return chosen.policy, as_of

@@ -6,6 +6,7 @@ routes rest on which assumption.  The Markdown and HTML writers both read it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from .words import branch_clauses, describe, describe_value, kinds_of, value_words
 
@@ -45,7 +46,7 @@ class StepWords:
 def _graph(policy):
     import networkx as nx
 
-    g = nx.MultiDiGraph()
+    g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     g.add_nodes_from(policy.nodes)
     for node in policy.nodes.values():
         for b in getattr(node, "exits", ()):
@@ -61,7 +62,7 @@ def routes(policy) -> list[Route]:
     g = _graph(policy)
     kinds = kinds_of(policy)
     order = {nid: i for i, nid in enumerate(policy.nodes)}
-    found = []
+    found: list[tuple[tuple[str, str, int], ...]] = []   # (from, to, branch index) hops
     for nid, node in policy.nodes.items():
         if node.kind == "decision":
             continue
@@ -70,8 +71,9 @@ def routes(policy) -> list[Route]:
             continue
         if not nx.has_path(g, policy.start, nid):
             continue
-        for path in nx.all_simple_edge_paths(g, policy.start, nid):
-            found.append(tuple(path))
+        for edges in nx.all_simple_edge_paths(g, policy.start, nid):
+            # on a multigraph an edge is (from, to, key); the type stubs know only (from, to)
+            found.append(tuple(cast("list[tuple[str, str, int]]", edges)))
     found.sort(key=lambda path: [(order[u], k) for u, _, k in path])
     out = []
     for i, path in enumerate(found, 1):

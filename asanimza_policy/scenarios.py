@@ -140,7 +140,7 @@ def _shape(key: str, value) -> list[tuple[tuple, str]]:
     if key == "steps":
         if not isinstance(value, list):
             return [((), f"expected a list of steps; got {kind_of(value)}")]
-        out = []
+        out: list[tuple[tuple[int | str, ...], str]] = []
         for i, step in enumerate(value):
             if not isinstance(step, dict):
                 out.append(((i,), f"a step is a mapping of fields; got {kind_of(step)}"))
@@ -210,6 +210,7 @@ def run_file(path: str | Path, display: str | None = None,
         except InvalidContext as e:
             want = expect.get("error")
             named = e.field or "context"
+            probs: tuple[str, ...]
             if want is None:
                 probs = (f"raised InvalidContext: {e}",)
             elif str(want) != named:
@@ -222,9 +223,9 @@ def run_file(path: str | Path, display: str | None = None,
             results.append(Result(doc.path, sc["name"], pos, (f"{type(e).__name__}: {e}",)))
             continue
         actual = decision.to_dict()
-        probs = _compare(expect, actual)
+        differ = _compare(expect, actual)
         if "error" in expect:
-            probs.insert(0, f"expected InvalidContext containing {expect['error']!r}, got a decision "
-                            f"({actual['status']})")
-        results.append(Result(doc.path, sc["name"], pos, tuple(probs), decision))
+            differ.insert(0, f"expected InvalidContext containing {expect['error']!r}, got a decision "
+                             f"({actual['status']})")
+        results.append(Result(doc.path, sc["name"], pos, tuple(differ), decision))
     return results, []

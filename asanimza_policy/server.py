@@ -13,9 +13,10 @@ import hashlib
 import json
 import logging
 import socket
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .catalog import context_schema, describe, summaries
 from .context import parse_date
@@ -139,7 +140,7 @@ def create_app(max_body: int = MAX_BODY_BYTES):
     try:
         from starlette.applications import Starlette
         from starlette.requests import Request
-        from starlette.responses import JSONResponse, Response
+        from starlette.responses import Response
         from starlette.routing import Route
     except ImportError:
         raise ServerMissing("the server needs its optional packages: pip install 'asanimza-policy[server]'") \

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from . import expr as ex
 from .model import Template
@@ -31,7 +32,7 @@ def parse_template(text: str) -> Template:
     parts: list[tuple[str, str]] = []
     buf: list[str] = []
     at = 0                      # where the next piece starts in text
-    pieces = string.Formatter().parse(text)
+    pieces = iter(string.Formatter().parse(text))
     while True:
         try:
             literal, field, spec, conversion = next(pieces)

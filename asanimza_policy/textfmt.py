@@ -82,8 +82,8 @@ def render(decision: Decision, policy: Policy) -> str:
     out += ["", "Path: " + " \u2192 ".join(d["trace"])]
     if decision.reasons:
         out += ["", "Why"]
-        for node, reason in zip(decision.trace, decision.reasons):
-            out += _wrap(f"{node}: {reason}", "    ", "  - ")
+        for walked, reason in zip(decision.trace, decision.reasons, strict=False):
+            out += _wrap(f"{walked}: {reason}", "    ", "  - ")
     if d["assumptions"]:
         out += ["", "Assumptions (where the source is silent or ambiguous)"]
         for a in d["assumptions"]:

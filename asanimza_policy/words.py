@@ -12,8 +12,9 @@ expression modules beyond the tree itself.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Callable, Mapping
+from typing import Any
 
 _CMP = {
     "date": {"==": "is", "!=": "is not", "<": "is before", "<=": "is on or before", ">": "is after",

@@ -25,6 +25,11 @@ if "ASANIMZA_POLICY_CACHE" not in os.environ:
     os.environ["ASANIMZA_POLICY_CACHE"] = os.path.join(tempfile.mkdtemp(prefix="asanimza-cache-"), "cache")
 
 
+# under mutmut (`make mutate`) the package's files hold every mutant's copy of every function: a test
+# that reads the source as text is skipped there
+reads_the_source = pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ, reason="reads mutmut's copy of the source")
+
+
 @pytest.fixture(autouse=True)
 def _one_process_in_mutation_runs(monkeypatch):
     """Under mutmut (`make mutate`), a test that starts a process is skipped: the mutant lives in

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import select
 import signal
 import subprocess
@@ -16,7 +16,7 @@ import pytest
 
 from asanimza_policy import registry
 from asanimza_policy.decision import NEEDS_INPUT, Choice, Question
-from asanimza_policy.interview import Invalid, InterviewEnded, interview, parse_answer
+from asanimza_policy.interview import InterviewEnded, Invalid, interview, parse_answer
 
 from .conftest import ROOT
 
@@ -134,7 +134,7 @@ def test_interview_reaches_a_decision_for_every_policy(every_policy):
     for policy in every_policy:
         shown: list[str] = []
 
-        def read(prompt: str) -> str:
+        def read(prompt: str, shown=shown, policy=policy) -> str:
             last = shown[-1]
             shown.clear()
             if "(a date, YYYY-MM-DD)" in last:

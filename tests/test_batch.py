@@ -119,7 +119,7 @@ def test_full_output_is_the_whole_decision_document(tmp_path, capsys):
     text = "".join(json.dumps(c) + "\n" for c in contexts)
     code, dst, err = batch(tmp_path, capsys, text, "--full", name="in.jsonl", policy="asan-imza-renewal")
     assert code == 0
-    for i, (row, ctx) in enumerate(zip(jsonl(dst), contexts), 1):
+    for i, (row, ctx) in enumerate(zip(jsonl(dst), contexts, strict=True), 1):
         assert row == {"row": i, "id": None, **ap.evaluate("asan-imza-renewal", ctx, as_of=AS_OF).to_dict()}
 
 

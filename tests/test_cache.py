@@ -129,6 +129,6 @@ def test_the_public_names_are_all_there():
         assert getattr(ap, name) is not None
     assert set(ap.__all__) <= set(dir(ap))
     with pytest.raises(AttributeError):
-        ap.no_such_name
+        _ = ap.no_such_name
     assert ap.evaluate("asan-imza-renewal", {}, as_of=AS_OF).status == "needs_input"
     assert isinstance(ap.evaluate("asan-imza-renewal", {}, as_of=date(2026, 11, 24)), ap.Decision)

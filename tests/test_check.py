@@ -147,7 +147,8 @@ def test_derived_cycle(policy_copy):
 
 
 def test_enum_map_must_cover_every_value(policy_copy):
-    path, _ = policy_copy(("      governmental:\n        value: dovlet\n", "      governmentall:\n        value: dovlet\n"))
+    path, _ = policy_copy(("      governmental:\n        value: dovlet\n",
+                           "      governmentall:\n        value: dovlet\n"))
     found = check_file(path)
     assert {"REF_VALUE", "MAP_INCOMPLETE"} <= set(codes(found))
 
@@ -233,9 +234,9 @@ def test_sections_of_the_wrong_shape_are_reported(tmp_path):
     f = tmp_path / "shape.yaml"
     f.write_text("id: x\nversion: 1.0.0\ntitle: T\neffective_from: '2026-01-01'\ntimezone: UTC\n"
                  "source: {title: S, path: s.txt}\ninputs: [a, b]\nactions: {}\nstart: a\nnodes: [a]\n")
-    from asanimza_policy.loader import load_file
     from asanimza_policy.build import build_policy
     from asanimza_policy.errors import PolicyError
+    from asanimza_policy.loader import load_file
     with pytest.raises(PolicyError) as e:
         build_policy(load_file(f))
     messages = [x.format() for x in e.value.findings]
@@ -265,9 +266,11 @@ def test_a_later_version_supersedes_an_open_ended_one(policy_copy):
 
 
 def test_versions_one_after_the_other_are_clean(policy_copy):
-    path, _ = policy_copy(('effective_from: "2026-01-01"\n', 'effective_from: "2026-01-01"\neffective_until: "2026-05-31"\n'))
+    path, _ = policy_copy(('effective_from: "2026-01-01"\n',
+                           'effective_from: "2026-01-01"\neffective_until: "2026-05-31"\n'))
     text = path.read_text(encoding="utf-8").replace("version: 1.0.0\n", "version: 1.1.0\n", 1)
-    text = text.replace('effective_from: "2026-01-01"\neffective_until: "2026-05-31"\n', 'effective_from: "2026-06-01"\n')
+    text = text.replace('effective_from: "2026-01-01"\neffective_until: "2026-05-31"\n',
+                        'effective_from: "2026-06-01"\n')
     (path.parent / "1.1.0.yaml").write_text(text, encoding="utf-8")
     assert check_paths([str(path.parent)]) == []
 

@@ -86,14 +86,17 @@ def test_evaluate_a_policy_file_by_path(capsys):
 
 @pytest.mark.parametrize("args, stdin, says", [
     (["--context", "-"], '{"channel": "fax"}', "channel: expected one of office, sms; got 'fax'"),
-    (["--context", "-"], "chanel: office\n", "chanel: not a field of policy asan-imza-renewal (did you mean 'channel'?)"),
-    (["--context", "-"], "certificate_expires_on: 2026-02-30\n", "certificate_expires_on: '2026-02-30' is not a real date"),
+    (["--context", "-"], "chanel: office\n",
+     "chanel: not a field of policy asan-imza-renewal (did you mean 'channel'?)"),
+    (["--context", "-"], "certificate_expires_on: 2026-02-30\n",
+     "certificate_expires_on: '2026-02-30' is not a real date"),
     (["--context", "-"], "appears_in_person: yes\n", "appears_in_person: expected true or false; got 'yes'"),
     (["--context", "-"], "- channel\n", "context must be a mapping"),
     (["--context", "-"], "", "<stdin>: empty"),
     (["--context", "-"], "channel: office\nchannel: sms\n", "<stdin>:2:1: duplicate key 'channel'"),
     # JSON is read strictly: the last of two equal keys does not silently win
-    (["--context", "-"], '{"channel": "office", "channel": "sms"}', "asanimza-policy: <stdin>: duplicate key 'channel'\n"),
+    (["--context", "-"], '{"channel": "office", "channel": "sms"}',
+     "asanimza-policy: <stdin>: duplicate key 'channel'\n"),
     (["--context", "-"], '{"channel": NaN}', "asanimza-policy: <stdin>: NaN is not a value a context can hold\n"),
     (["--context", "-"], "channel: [office\n", "<stdin>:2:1:"),
     (["--context", "/does/not/exist.yaml"], None, "--context /does/not/exist.yaml: No such file or directory"),

@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -524,7 +524,7 @@ def test_context_non_iso_date_string_is_an_error(value):
 
 
 @pytest.mark.parametrize("value", [datetime(2026, 12, 1), datetime(2026, 12, 1, 10, 30),
-                                   datetime(2026, 12, 1, tzinfo=timezone.utc)])
+                                   datetime(2026, 12, 1, tzinfo=UTC)])
 def test_context_datetime_is_not_a_date(value):
     """Context: "a `datetime` is not a date." """
     with pytest.raises(ap.InvalidContext) as e:
@@ -1038,7 +1038,7 @@ def test_decision_trace_start_first(all_decisions):
         assert d["trace"] and d["trace"][0] == POLICY["start"], ctx
         assert set(d["trace"]) <= nodes and len(set(d["trace"])) == len(d["trace"])
         # each step of the walk follows a branch of the node before it
-        for a, b in zip(d["trace"], d["trace"][1:]):
+        for a, b in itertools.pairwise(d["trace"]):
             assert b in [br["goto"] for br in POLICY["nodes"][a].get("branches", [])], (a, b)
 
 

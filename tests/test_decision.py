@@ -80,15 +80,15 @@ def test_python_shape_follows_the_json_shape(policy):
     for d in decisions_of(policy):
         doc = d.to_dict()
         assert [dict(a._asdict()) for a in d.assumptions] == doc["assumptions"]
-        for a, j in zip(d.assumptions, doc["assumptions"]):
+        for a, j in zip(d.assumptions, doc["assumptions"], strict=True):
             assert (a.id, a.text) == (j["id"], j["text"])
-        for s, j in zip(d.steps, doc["steps"]):
+        for s, j in zip(d.steps, doc["steps"], strict=True):
             assert s.action == j["action"] and s.text == j["text"]
             for name in s.fields:
                 v = getattr(s, name)
                 assert (v.isoformat() if isinstance(v, date) else v) == j[name]
             assert set(j) == {"action", "text", *s.fields}
-        for q, j in zip(d.questions, doc["questions"]):
+        for q, j in zip(d.questions, doc["questions"], strict=True):
             if q.choices is None:
                 assert "choices" not in j
             else:
@@ -107,7 +107,7 @@ def test_step_fields_are_read_only_and_unknown_ones_are_attribute_errors():
     with pytest.raises(AttributeError):
         sms.fields.extra = 1
     with pytest.raises(AttributeError, match="no field 'nope'"):
-        sms.nope
+        _ = sms.nope
     assert not hasattr(sms, "__setstate__")
 
 

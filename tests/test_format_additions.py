@@ -215,16 +215,19 @@ def test_reading_an_optional_input_without_a_guard_is_a_finding_at_its_place(par
 
 
 @pytest.mark.parametrize("old, new", [
-    ("      - when: has_id\n        goto: go", "      - when: given(picked_up_on) and picked_up_on > arrived_on\n        goto: go"),
+    ("      - when: has_id\n        goto: go",
+     "      - when: given(picked_up_on) and picked_up_on > arrived_on\n        goto: go"),
     ("      - when: has_id\n        goto: go", "      - when: not given(picked_up_on) or late\n        goto: go"),
-    ("        with: {not_before: first_day}\n", "        with: {not_before: picked_up_on}\n        when: given(picked_up_on)\n"),
+    ("        with: {not_before: first_day}\n",
+     "        with: {not_before: picked_up_on}\n        when: given(picked_up_on)\n"),
 ])
 def test_a_guard_in_the_same_condition_or_the_steps_when_is_enough(parcel, old, new):
     ap.load(parcel((old, new)))
 
 
 def test_match_first_guards_the_later_branches_after_not_given(parcel):
-    p = ap.load(parcel(("    title: Picked up already?\n    branches:\n      - when: given(picked_up_on)\n        goto: lateness\n"
+    p = ap.load(parcel(("    title: Picked up already?\n    branches:\n      - when: given(picked_up_on)\n"
+                        "        goto: lateness\n"
                         "      - when: not given(picked_up_on)\n        goto: id",
                         "    title: Picked up already?\n    match: first\n    branches:\n"
                         "      - when: not given(picked_up_on)\n        goto: id\n"

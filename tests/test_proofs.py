@@ -119,7 +119,8 @@ def test_an_unreached_node_and_outcome(tmp_path):
     ("INPUT_UNUSED", "    question: Which branch?\n", "    question: Which branch?\n  pet:\n    type: boolean\n"
      "    question: A pet?\n"),
     ("DOCUMENT_UNUSED", "  guardian_note: A note from a parent.\n", "  guardian_note: A note.\n  photo: A photo.\n"),
-    ("ACTION_UNUSED", "    description: Pay what you owe.\n", "    description: Pay.\n  call:\n    description: Call.\n"),
+    ("ACTION_UNUSED", "    description: Pay what you owe.\n",
+     "    description: Pay.\n  call:\n    description: Call.\n"),
     ("ASSUMPTION_UNUSED", "    assumes: [desk_hours]\n", ""),
     ("STEP_UNUSED", "      - bring_card\n", "      - action: go\n        text: Go.\n"),
     ("DERIVED_UNUSED", "    text: Bring your card to the desk on the {desk}.\n", "    text: Bring your card.\n"),

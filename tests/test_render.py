@@ -2,6 +2,7 @@
 in each format; a context highlights exactly the walked path; output is stable."""
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -157,7 +158,7 @@ def test_context_highlights_exactly_the_walked_path(context, status):
     assert bold == [n for n in policy.nodes if n in trace]
     assert all(f'color="{r.DIM}"' in nodes[n] for n in policy.nodes if n not in trace)
     taken = [(s, t) for s, t, a in edges if "penwidth=3" in a and s != "__start"]
-    assert taken == [(a, b) for a, b in zip(trace, trace[1:])]
+    assert taken == [(a, b) for a, b in itertools.pairwise(trace)]
     stopped = [n for n in policy.nodes if "peripheries=2" in nodes[n]]
     if status == "needs_input":
         assert stopped == [trace[-1]]

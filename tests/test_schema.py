@@ -6,9 +6,9 @@ import json
 import jsonschema
 import pytest
 
+from asanimza_policy.build import build_policy
 from asanimza_policy.errors import PolicyError
 from asanimza_policy.loader import load_file
-from asanimza_policy.build import build_policy
 from asanimza_policy.schema import schema_findings
 
 from .conftest import POLICY_FILE, ROOT

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -118,7 +117,8 @@ def text_policy(tmp_path):
     (folder / "1.1.0.yaml").unlink()
     p = folder / "1.0.0.yaml"
     text = p.read_text().replace("inputs:\n", "inputs:\n  name:\n    type: string\n    question: Your name?\n", 1)
-    text = text.replace("text: Pay your fines at the {branch} branch.", "text: Pay your fines, {name}, at the {branch} branch.")
+    text = text.replace("text: Pay your fines at the {branch} branch.",
+                        "text: Pay your fines, {name}, at the {branch} branch.")
     p.write_text(text)
     registry.clear_cache()
     return ap.load(p)
