@@ -43,7 +43,8 @@ def base(tmp_path_factory):
     f = root / "library-card" / "1.1.0.yaml"
     text = f.read_text(encoding="utf-8")
     for old, new in (("start: fines\n", CAVEAT),
-                     ("    title: Renew with a note\n", "    title: Renew with a note\n    caveats: [desk_hours_posted]\n"
+                     ("    title: Renew with a note\n",
+                      "    title: Renew with a note\n    caveats: [desk_hours_posted]\n"
                       "    description: Under 16, a parent signs for you.\n")):
         assert old in text
         text = text.replace(old, new, 1)
