@@ -21,8 +21,8 @@ from .build import build_policy
 from .errors import PolicyError
 from .findings import WARNING, Finding, ordered, plain
 from .loader import Document, load_file
-from .model import SEMVER, Policy
 from .lock import lock_findings
+from .model import SEMVER, Policy
 from .provenance import read_source
 from .registry import all_policy_files, display_path, expand_paths, layout_problems
 

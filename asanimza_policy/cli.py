@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from .errors import InvalidContext, PolicyError
 from .cli_versions import VERSION_COMMANDS, add_version_commands
+from .errors import InvalidContext, PolicyError
 from .status import HANDLED, status_of
 
 PROG = "asanimza-policy"

@@ -22,10 +22,11 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .explore import explore, project, signature
 from .model import Policy
@@ -108,7 +109,7 @@ def _node_parts(node) -> dict[str, Any]:
     return parts
 
 
-def _compare_maps(what: str, a: dict, b: dict, key) -> list[Change]:
+def _compare_maps(what: str, a: Mapping, b: Mapping, key) -> list[Change]:
     out = [Change("removed", what, n) for n in a if n not in b]
     out += [Change("added", what, n) for n in b if n not in a]
     for n in a:
@@ -309,7 +310,7 @@ def population_diff(a: Policy, b: Policy, path: str, as_of: date | None, max_exa
     for row, record in records:
         out.rows += 1
         sigs = []
-        for reader, p in zip(readers, (a, b)):
+        for reader, p in zip(readers, (a, b), strict=False):
             _, ctx = reader.csv_row(record) if fmt == "csv" else reader.json_row(record)
             if isinstance(ctx, RowError):
                 sigs.append(("error", str(ctx), (), ()))

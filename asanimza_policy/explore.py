@@ -17,9 +17,10 @@ is incomplete rather than running on.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 from .errors import InvalidContext, PolicyError
 from .model import Policy
@@ -120,7 +121,7 @@ class _Domains:
         ints = _integers(policies)
         self.ints = sorted({i + d for i in ints for d in (-1, 0, 1)})
         self.offsets = sorted({s * (abs(i) + d) for i in ints for d in (-1, 0, 1) for s in (1, -1)})
-        self.inputs = {}
+        self.inputs: dict[str, Any] = {}
         for p in policies:
             for name, inp in p.inputs.items():
                 self.inputs.setdefault(name, inp)
@@ -176,7 +177,7 @@ def explore(policies: Sequence[Policy], as_of: date, budget: int = 200_000) -> E
             stack += [{**ctx, need: v} for v in reversed(domains.values(need, ctx))]
             continue
         read = set()
-        for d, r in zip(decisions, reads):
+        for d, r in zip(decisions, reads, strict=False):
             if not isinstance(d, Exception):
                 for node in d.trace:
                     read |= r.get(node, set())

@@ -21,8 +21,8 @@ from .cache import load_document
 from .errors import PolicyError, PolicyNotFound
 from .findings import Finding, excerpt
 from .loader import NotAFile
-from .provenance import hashes
 from .model import POLICY_ID, SEMVER, Policy, semver_key
+from .provenance import hashes
 from .resources import schema_file, shipped_policies
 
 _lock = threading.Lock()
@@ -333,7 +333,8 @@ def _by_digest(entries: list[_Version], prefix: str) -> Policy | None:
     gives it); ``PolicyNotFound`` when two versions share the prefix."""
     if len(prefix) < MIN_DIGEST_PREFIX or any(c not in "0123456789abcdef" for c in prefix.lower()):
         return None
-    found = [e.policy for e in entries if e.error is None and e.policy.sha256.startswith(prefix.lower())]
+    found = [e.policy for e in entries if e.policy is not None and e.error is None
+             and e.policy.sha256.startswith(prefix.lower())]
     if len(found) > 1:
         raise PolicyNotFound(f"digest prefix {prefix} matches versions {', '.join(p.version for p in found)}; "
                              "give more digits")

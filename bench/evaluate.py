@@ -236,7 +236,8 @@ def disagreements(ctxs: list[dict]) -> list[tuple[dict, dict, dict]]:
     out = []
     for c in ctxs:
         ours = run(POLICY, c, AS_OF).to_dict()
-        for extra in ("title", "questions", "reasons", "explanation", "caveats", "policy_digest"):    # additions the contract lacks
+        # additions the contract lacks
+        for extra in ("title", "questions", "reasons", "explanation", "caveats", "policy_digest"):
             ours.pop(extra)
         theirs = hand(c, AS_OF)
         if _canon(ours) != _canon(theirs):

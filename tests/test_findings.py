@@ -131,7 +131,8 @@ CASES = [
     Case("logic_limit.yaml", "check", "LOGIC_LIMIT", "55:3", "stopped after 5 combinations", severity="warning",
          limit=5),
     Case("version_locked", "check", "VERSION_LOCKED", "3:10", "version 1.0.0 is published and locked in "
-         "versions.lock, but this file changed; a published version never changes", reported="version_locked/library-card/1.0.0.yaml"),
+         "versions.lock, but this file changed; a published version never changes",
+         reported="version_locked/library-card/1.0.0.yaml"),
     Case("lock_file", "check", "LOCK_FILE", "2:1", "versions.lock is not valid JSON",
          reported="lock_file/library-card/versions.lock"),
     # at evaluation time: a defect of the policy is reported, never answered by guessing
