@@ -132,18 +132,18 @@ def load_policy(path: str | Path, display: str | None = None) -> Policy:
     return policy
 
 
-def layout_problems(policy: Policy, path: Path) -> list[tuple[str, str]]:
+def layout_problems(policy_id: str, version: str, path: Path) -> list[tuple[str, str]]:
     """(key, message) for each way a file named like a version (``1.0.0.yaml``)
-    breaks the layout the registry relies on: ``<id>/<version>.yaml``."""
+    that declares ``policy_id`` and ``version`` breaks the layout the registry
+    relies on: ``<id>/<version>.yaml``."""
     if not SEMVER.match(path.stem):
         return []
     out = []
-    if path.stem != policy.version:
-        out.append(("version", f"file {path.name} declares version {policy.version}; name the file "
-                               f"{policy.version}.yaml"))
-    if path.parent.name != policy.id:
-        out.append(("id", f"file is in folder {path.parent.name!r} but declares id {policy.id!r}; "
-                          f"the registry finds it under {policy.id}/"))
+    if path.stem != version:
+        out.append(("version", f"file {path.name} declares version {version}; name the file {version}.yaml"))
+    if path.parent.name != policy_id:
+        out.append(("id", f"file is in folder {path.parent.name!r} but declares id {policy_id!r}; "
+                          f"the registry finds it under {policy_id}/"))
     return out
 
 
@@ -233,7 +233,7 @@ def _entry(f: Path) -> _Version:
     except OSError as e:
         error = PolicyError([Finding("FILE", f"cannot be read: {e.strerror or e}", shown)])
         return _Version(shown, f.stem, None, None, None, None, error)
-    problems = layout_problems(policy, f)
+    problems = layout_problems(policy.id, policy.version, f)
     error = PolicyError([Finding("LAYOUT", m, policy.path) for _, m in problems]) if problems else None
     return _Version(policy.path, f.stem, policy.effective_from, policy.effective_until, policy.timezone,
                     None if error else policy, error)
