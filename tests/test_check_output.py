@@ -66,8 +66,8 @@ def test_text_on_a_terminal_ends_with_a_summary(broken):
 
 
 def test_text_on_a_terminal_says_when_nothing_was_found():
-    code, out = on_a_terminal(CLEAN, ROOT / "tests" / "fixtures" / "policies")
-    assert (code, out) == (0, "3 files, no findings\n")
+    code, out = on_a_terminal(CLEAN, ROOT / "tests" / "fixtures" / "baseline")
+    assert (code, out) == (0, "3 files, no findings (1 warning of superseded versions in baselines)\n")
 
 
 def test_text_piped_has_only_finding_lines(broken, capsys):
