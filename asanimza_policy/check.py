@@ -1,28 +1,37 @@
-"""``check``: every finding about policy files, stage by stage.
+"""``check``: every finding about policy files, in one run.
 
-1. the YAML (syntax, duplicate keys, tags, limits)    -> loader
-2. the JSON Schema (shape, names, vocabularies)         -> schema
-3. the model (references, expression types, cycles)     -> model
-4. the content: citations found word for word in the declared source, the
-   file's place in the ``<id>/<version>.yaml`` layout
+The work is a list of stages.  Each reads what the earlier ones left on the
+:class:`Subject` (the loaded document, the built model) and returns findings;
+a stage runs when what it needs is there, so a later stage skips only what an
+earlier error made meaningless.  A file that is not YAML stops after the
+loader; a model that could not be built skips the stages that need it; every
+stage that reads the document still runs (a ``REF_NODE`` does not hide a bad
+citation, a schema typo does not hide the rest).  A stage marked
+``once_per_place`` drops its findings at a place an earlier stage reported (the
+schema and the model builder see many of the same problems), so an author is
+told once.
 
-A stage that cannot run (no YAML) stops the file; otherwise every stage runs
-and a model finding at a place the schema already reported is dropped, so an
-author sees each problem once.
+:data:`FILE_STAGES` run on each file, :data:`POLICY_STAGES` on the versions of
+one policy (the built files of one folder that declare one id).  Another
+analysis plugs in by appending to either list.  Then the baselines of
+superseded versions (:mod:`asanimza_policy.baseline`) leave out the warnings
+they record, and ``strict`` turns the remaining warnings into errors.
 """
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
-from itertools import pairwise
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .build import build_policy
+from . import baseline
+from .build import TOP_KEYS, build_policy
 from .errors import PolicyError
-from .findings import WARNING, Finding, ordered, plain
-from .loader import Document, load_file
+from .findings import ERROR, WARNING, Finding, excerpt, kind_of, ordered, plain
+from .loader import Document, NotAFile, load_file
 from .lock import lock_findings
-from .model import SEMVER, Policy
+from .model import SEMVER, Policy, semver_key
 from .provenance import read_source
 from .registry import all_policy_files, display_path, expand_paths, layout_problems
 
@@ -36,45 +45,116 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
-def policy_files(paths: Iterable[str], unreadable: list | None = None) -> list[tuple[Path, str]]:
-    """The files named, and the ``<version>.yaml`` files under the folders named
-    (not those in ``tests`` folders); folders that cannot be listed go to
-    ``unreadable`` as (shown, reason)."""
-    return expand_paths(paths, lambda f, parts: SEMVER.match(f.stem) and "tests" not in parts[1:-1], unreadable)
+def is_version_file(name: str) -> bool:
+    return name.endswith(".yaml") and bool(SEMVER.match(name[:-5]))
+
+
+@dataclass
+class Subject:
+    """One file as the stages see it; each stage may add to it."""
+
+    path: Path
+    shown: str
+    named: bool = True                  # named on the command line (not met while walking)
+    doc: Document | None = None
+    policy: Policy | None = None
+    findings: list[Finding] = field(default_factory=list)
+    max_combinations: int | None = None   # for the logic analysis; None: its default
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    needs: str                          # "file", "doc" or "policy"
+    run: Callable[[Subject], Iterable[Finding]]
+    once_per_place: bool = False
+
+
+def _load_stage(s: Subject) -> Iterable[Finding]:
+    """``OSError`` for a file named on the command line that cannot be opened
+    (the command exits 2); a finding for one met while walking."""
+    try:
+        s.doc = load_file(s.path, s.shown)
+    except PolicyError as e:
+        return list(e.findings)
+    except OSError as e:
+        if s.named:
+            raise
+        what = e.strerror if isinstance(e, NotAFile) else f"cannot be read: {e.strerror or e}"
+        return [Finding("FILE", f"{what}; a policy is a YAML file", s.shown)]
+    problem = _not_a_policy(s.doc.data)
+    if problem:
+        s.doc = None
+        return [Finding("FILE_NOT_POLICY", problem, s.shown)]
+    return []
+
+
+def _not_a_policy(data) -> str | None:
+    if data is None:
+        return None                     # an empty file: the schema stage says what a policy holds
+    if not isinstance(data, dict):
+        return f"holds {kind_of(data)}, not a policy (a mapping with id, version, nodes, ...)"
+    if "scenarios" in data and "nodes" not in data:
+        return "a scenario file, not a policy; run it with `asanimza-policy test`"
+    if not set(data) & set(TOP_KEYS):
+        return "has none of a policy's keys (id, version, title, nodes, ...); not a policy file"
+    return None
+
+
+def _schema_stage(s: Subject) -> Iterable[Finding]:
+    from .schema import schema_findings
+
+    if s.doc.data is None:
+        return [Finding("SCHEMA_EMPTY", "the file is empty; a policy file is a mapping with id, version, nodes, ...",
+                        s.doc.path)]
+    return schema_findings(s.doc)
+
+
+def _model_stage(s: Subject) -> Iterable[Finding]:
+    if s.doc.data is None:
+        return []
+    try:
+        s.policy = build_policy(s.doc)
+    except PolicyError as e:
+        return list(e.findings)
+    return []
+
+
+FILE_STAGES: list[Stage] = [
+    Stage("yaml", "file", _load_stage),
+    Stage("schema", "doc", _schema_stage),
+    Stage("model", "doc", _model_stage, once_per_place=True),
+    Stage("citations", "doc", lambda s: citation_findings(s.doc, s.path)),
+    Stage("layout", "doc", lambda s: layout_findings(s.doc, s.path)),
+    Stage("caveats", "policy", lambda s: caveat_findings(s.doc, s.policy)),
+    Stage("proofs", "policy", lambda s: proof_findings(s.doc, s.policy, s.path, s.max_combinations)),
+    Stage("lock", "policy", lambda s: lock_findings(s.doc, s.policy, s.path)),
+]
+
+
+def check_subject(s: Subject) -> list[Finding]:
+    for stage in FILE_STAGES:
+        if (stage.needs == "doc" and s.doc is None) or (stage.needs == "policy" and s.policy is None):
+            continue
+        found = list(stage.run(s))
+        if stage.once_per_place:
+            places = {(f.line, f.col) for f in s.findings}
+            found = [f for f in found if (f.line, f.col) not in places]
+        s.findings += found
+    s.findings = ordered(s.findings)
+    return s.findings
 
 
 def check_file(path: Path, display: str | None = None) -> list[Finding]:
-    """All findings for one file; ``OSError`` if it cannot be read."""
-    return _check_one(path, display)[0]
+    """All findings for one file; ``OSError`` (``NotAFile`` for a folder, FIFO
+    or device) if it cannot be opened."""
+    return check_subject(Subject(Path(path), display or display_path(path)))
 
 
-def _check_one(path: Path, display: str | None = None, max_combinations: int | None = None) \
-        -> tuple[list[Finding], Policy | None, Document | None]:
-    """Findings, policy, document; ``OSError`` (``NotAFile`` for a folder, FIFO
-    or device named like a version) for a path that cannot be opened."""
-    display = display or display_path(path)
-    try:
-        doc = load_file(path, display)
-    except PolicyError as e:
-        return list(e.findings), None, None
-    from .schema import schema_findings
-
-    if doc.data is None:
-        return [Finding("SCHEMA_EMPTY", "the file is empty; a policy file is a mapping with id, version, nodes, ...",
-                        doc.path)], None, doc
-    findings = schema_findings(doc)
-    try:
-        policy = build_policy(doc)
-    except PolicyError as e:
-        reported = {(f.line, f.col) for f in findings}
-        findings += [f for f in e.findings if (f.line, f.col) not in reported]
-        return ordered(findings), None, doc
-    findings += citation_findings(doc, policy, path)
-    findings += caveat_findings(doc, policy)
-    findings += layout_findings(doc, policy, path)
-    findings += proof_findings(doc, policy, path, max_combinations)
-    findings += lock_findings(doc, policy, path)
-    return ordered(findings), policy, doc
+def _text_at(data, *keys) -> str | None:
+    for k in keys:
+        data = data.get(k) if isinstance(data, dict) else None
+    return data if isinstance(data, str) else None
 
 
 def proof_findings(doc: Document, policy: Policy, path: Path, max_combinations: int | None = None) -> list[Finding]:
@@ -108,12 +188,17 @@ def _cite_paths(data, path=()):
 
 
 
-def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
+def citation_findings(doc: Document, path: Path) -> list[Finding]:
+    """Each citation found word for word in the declared source text; read from
+    the document, so a model error elsewhere does not hide a bad citation."""
+    source_name = _text_at(doc.data, "source", "path")
+    if not source_name:
+        return []                       # the schema and the model say what is wrong with source
     try:
-        source = read_source(path, policy.source.path)
+        source = read_source(path, source_name)
     except ValueError as e:
         pos = doc.pos(("source", "path"))
-        return [Finding.at("SOURCE_MISSING", f"source text {plain(policy.source.path, 200)} {e}", doc.path, pos)]
+        return [Finding.at("SOURCE_MISSING", f"source text {plain(source_name, 200)} {e}", doc.path, pos)]
     lines = [normalize(line) for line in source.splitlines()]
     whole = "\n".join(lines)
     index = _Lines(lines)
@@ -124,11 +209,12 @@ def citation_findings(doc: Document, policy: Policy, path: Path) -> list[Finding
         if not c or c not in whole:
             close = index.closest(c)
             hint = f"; closest source line: {close!r}" if close else ""
-            out.append(Finding.at("CITATION_NOT_FOUND", f"not found word for word in {policy.source.path}{hint}",
+            out.append(Finding.at("CITATION_NOT_FOUND", f"not found word for word in {plain(source_name, 200)}{hint}",
                                   doc.path, pos))
             continue
         if not any(_whole_sentences(c, line) for line in lines if c in line):
-            out.append(Finding.at("CITATION_FRAGMENT", "quotes part of a sentence; cite whole sentences",
+            out.append(Finding.at("CITATION_FRAGMENT", f"quotes part of a sentence ({excerpt(c)}); cite whole "
+                                  "sentences",
                                   doc.path, pos, WARNING))
     return out
 
@@ -192,26 +278,30 @@ class _Lines:
         return best[0][:120] if best else None
 
 
-def layout_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
+def layout_findings(doc: Document, path: Path) -> list[Finding]:
     """The registry's layout rule, at the position of the key that breaks it."""
+    pid, version = _text_at(doc.data, "id"), _text_at(doc.data, "version")
+    if pid is None or version is None:
+        return []
     return [Finding.at("LAYOUT", message, doc.path, doc.pos((key,)))
-            for key, message in layout_problems(policy, path)]
+            for key, message in layout_problems(pid, version, path)]
 
 
-def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:
+def version_findings(versions: list[Subject]) -> list[Finding]:
     """Versions of one policy share its time zone, and no two start on the same day: a
     later ``effective_from`` supersedes the earlier version from that day on
     (``effective_until`` only withdraws a version), so a shared first day would
     leave the choice to chance."""
     out: list[Finding] = []
-    versions = sorted(versions, key=lambda pd: (pd[0].effective_from, pd[0].version_key))
-    first = versions[0][0]
-    for policy, doc in versions[1:]:
+    first = versions[0].policy
+    for s in versions[1:]:
+        policy, doc = s.policy, s.doc
         if policy.timezone != first.timezone:
             pos = doc.pos(("timezone",))
             out.append(Finding.at("VERSION_TIMEZONE", f"time zone {policy.timezone} differs from {first.timezone} "
                                   f"of version {first.version}; all versions of a policy share one", doc.path, pos))
-    for (a, _), (b, doc) in pairwise(versions):
+    for sa, sb in zip(versions, versions[1:]):
+        a, b, doc = sa.policy, sb.policy, sb.doc
         if a.effective_from == b.effective_from:
             pos = doc.pos(("effective_from",))
             out.append(Finding.at("VERSION_OVERLAP", f"version {b.version} takes effect on {b.effective_from}, the "
@@ -221,19 +311,130 @@ def version_findings(versions: list[tuple[Policy, Document]]) -> list[Finding]:
     return out
 
 
-def check_paths(paths: Iterable[str] = (), max_combinations: int | None = None) -> list[Finding]:
-    """Findings for the named files and folders, or for every shipped policy; the logic
-    stage walks at most ``max_combinations`` combinations of input values per file."""
-    unreadable: list[tuple[str, str]] = []
-    files = policy_files(paths, unreadable) if paths else [(f, display_path(f)) for f in all_policy_files()]
-    findings: list[Finding] = [Finding("FILE", f"cannot be read ({reason}); the policies in it were not checked",
-                                       shown) for shown, reason in unreadable]
-    groups: dict[tuple, list[tuple[Policy, Document]]] = {}
-    for f, shown in files:
-        found, policy, doc = _check_one(f, shown, max_combinations)
-        findings += found
-        if policy is not None and doc is not None:
-            groups.setdefault((f.resolve().parent, policy.id), []).append((policy, doc))
+# Stages over the built versions of one policy, oldest first.
+POLICY_STAGES: list[Callable[[list[Subject]], Iterable[Finding]]] = [version_findings]
+
+
+# -- the files named, and what a walk meets ------------------------------------
+
+def _keeper(top: Path) -> Callable[[Path, tuple], bool]:
+    """Version files below ``top``, not in a ``tests`` or hidden folder below it."""
+    def keep(f: Path, _parts: tuple) -> bool:
+        below = f.relative_to(top).parts[:-1]
+        return is_version_file(f.name) and not any(p == "tests" or p.startswith(".") for p in below)
+    return keep
+
+
+def _targets(paths: list[str]) -> tuple[list[Subject], list[Finding]]:
+    """``OSError`` for a path named that does not exist or cannot be opened."""
+    subjects: list[Subject] = []
+    findings: list[Finding] = []
+    for raw in paths:
+        unreadable: list[tuple[str, str]] = []
+        found = expand_paths([raw], _keeper(Path(raw)), unreadable)
+        findings += [Finding("FILE", f"cannot be read ({reason}); the policies in it were not checked", shown)
+                     for shown, reason in unreadable]
+        if not Path(raw).is_dir():
+            subjects += [Subject(f, shown, True) for f, shown in found]
+            continue
+        subjects += [Subject(f, shown, False) for f, shown in found]
+        if not found and not unreadable:
+            findings.append(Finding("FOLDER_NO_POLICY", "no policy file (<id>/<version>.yaml, such as 1.0.0.yaml) "
+                                    "in this folder or below it", str(raw)))
+        findings += _ignored_beside(found)
+    return subjects, findings
+
+
+def _ignored_beside(found: list[tuple[Path, str]]) -> list[Finding]:
+    """YAML files beside version files that the registry would never load."""
+    out = []
+    for folder, shown in {f.parent: str(Path(s).parent) for f, s in found}.items():
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        versions = [n for n in names if is_version_file(n)]
+        for n in names:
+            if n.endswith((".yaml", ".yml")) and not n.startswith(".") and n not in versions:
+                out.append(Finding("FILE_IGNORED", f"{plain(n, 80)} is not named <version>.yaml (such as "
+                                   f"{versions[-1]}), so the registry never loads it and check skips it",
+                                   os.path.join(shown, n), severity=WARNING))
+    return out
+
+
+# -- the run -------------------------------------------------------------------
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    files: int = 0
+    baselined: int = 0                  # warnings of superseded versions a baseline covered
+    baselines_written: list[tuple[str, int]] = field(default_factory=list)
+
+
+def run(paths: Iterable[str] = (), *, strict: bool = False, write_baseline: bool = False,
+        max_combinations: int | None = None) -> Report:
+    """Check the named files and folders (none: every shipped policy); the
+    logic stage walks at most ``max_combinations`` combinations per file.
+
+    ``OSError`` for a path named that cannot be opened.  The warnings of
+    superseded versions that their folder's baseline records are left out
+    (recorded first, with ``write_baseline``); with ``strict``, the warnings
+    left are errors."""
+    paths = list(paths)
+    if paths:
+        subjects, findings = _targets(paths)
+    else:
+        subjects, findings = [Subject(f, display_path(f), False) for f in all_policy_files()], []
+    groups: dict[tuple, list[Subject]] = {}
+    for s in subjects:
+        s.max_combinations = max_combinations
+        findings += check_subject(s)
+        if s.policy is not None:
+            groups.setdefault((s.path.resolve().parent, s.policy.id), []).append(s)
     for versions in groups.values():
-        findings += version_findings(versions)
-    return ordered(findings)
+        versions.sort(key=lambda s: (s.policy.effective_from, s.policy.version_key))
+        for stage in POLICY_STAGES:
+            findings += stage(versions)
+    report = Report([], files=len(subjects))
+    findings = _apply_baselines(ordered(findings), subjects, report, write_baseline)
+    if strict:
+        findings = [replace(f, severity=ERROR) if f.severity == WARNING else f for f in findings]
+    report.findings = ordered(findings)
+    return report
+
+
+def check_paths(paths: Iterable[str] = (), max_combinations: int | None = None) -> list[Finding]:
+    """Findings for the named files and folders, or for every shipped policy."""
+    return run(paths, max_combinations=max_combinations).findings
+
+
+def _superseded(folder: Path, checked: list[Subject]) -> set[str]:
+    """The checked files of a folder that a higher version beside them
+    supersedes (every version file of the folder counts, checked or not)."""
+    try:
+        names = [n for n in os.listdir(folder) if is_version_file(n)]
+    except OSError:
+        return set()
+    if not names:
+        return set()
+    newest = max(semver_key(n[:-5]) for n in names)
+    return {s.shown for s in checked if is_version_file(s.path.name) and semver_key(s.path.name[:-5]) < newest}
+
+
+def _apply_baselines(findings: list[Finding], subjects: list[Subject], report: Report,
+                     write: bool) -> list[Finding]:
+    folders: dict[Path, tuple[str, list[Subject]]] = {}
+    for s in subjects:
+        folders.setdefault(s.path.resolve().parent, (str(Path(s.shown).parent), []))[1].append(s)
+    for folder, (shown, checked) in folders.items():
+        superseded = _superseded(folder, checked)
+        if write and (superseded or (folder / baseline.NAME).exists()):
+            recorded = baseline.write(folder, [f for f in findings if f.path in superseded],
+                                      {s.path.name for s in checked})
+            report.baselines_written.append((os.path.join(shown, baseline.NAME), recorded))
+        entries, problems = baseline.read(folder, shown)
+        findings, covered = baseline.apply(findings, entries, superseded)
+        findings += problems
+        report.baselined += covered
+    return findings

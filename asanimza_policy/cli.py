@@ -85,8 +85,12 @@ def _parser() -> _Parser:
 
     c = sub.add_parser("check", help="schema, reference, expression and citation checks of policy files")
     c.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every shipped policy)")
-    c.add_argument("--format", choices=("text", "json"), default="text")
-    c.add_argument("--strict", action="store_true", help="warnings count as findings too")
+    c.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                   help="text (default; a summary line on a terminal), json, sarif (SARIF 2.1.0, for code "
+                   "scanning) or github (GitHub Actions annotations)")
+    c.add_argument("--strict", action="store_true", help="warnings are errors")
+    c.add_argument("--write-baseline", action="store_true", help="record the warnings of superseded versions "
+                   "in check-baseline.json beside them, so they no longer fail --strict")
     c.add_argument("--max-combinations", type=int, metavar="N", default=None,
                    help="combinations of input values the logic analysis may try per file (default 2,000,000)")
 
@@ -370,16 +374,23 @@ def _cmd_batch(args) -> tuple[str, int]:
 
 
 def _cmd_check(args) -> tuple[str, int]:
-    from .check import check_paths
-    from .findings import ERROR, format_json, format_text
+    from .check import run
+    from .findings import ERROR
+    from .report import render
 
     try:
-        findings = check_paths(args.paths, max_combinations=args.max_combinations)
+        report = run(args.paths, strict=args.strict, write_baseline=args.write_baseline,
+                     max_combinations=args.max_combinations)
     except OSError as e:
         raise UsageError(_os_message(e)) from None
-    counted = [f for f in findings if args.strict or f.severity == ERROR]
-    return (format_json(findings, ascii=not _utf8(sys.stdout)) if args.format == "json"
-            else format_text(findings)), (1 if counted else 0)
+    for shown, count in report.baselines_written:
+        note = f"{count} warning{'s' if count != 1 else ''} recorded" if count else \
+            "removed (no warnings of superseded versions)"
+        if sys.stderr is not None:
+            print(f"{shown}: {note}", file=sys.stderr)
+    text = render(report.findings, args.format, files=report.files, terminal=_isatty(sys.stdout),
+                  baselined=report.baselined, ascii=not _utf8(sys.stdout))
+    return text, (1 if any(f.severity == ERROR for f in report.findings) else 0)
 
 
 def _os_message(e: OSError) -> str:

@@ -24,6 +24,10 @@ class Code:
 
 # stage -> (heading, what the stage reads)
 STAGES = {
+    "paths": ("0. Paths (what `check` is given, and what a walk meets)",
+              "A path named on the command line that does not exist or cannot be opened exits 2 with one line. "
+              "What a walk below a folder meets is a finding, never skipped in silence; folders whose name starts "
+              "with `.` and `tests` folders below the one named are not walked."),
     "yaml": ("1. YAML (the loader)", "A file whose YAML cannot be read stops here; the other stages need its data."),
     "shape": ("2. Shape (the JSON Schema, and the model builder)",
               "The schema's findings and the model builder's own reading of the same rules, which runs even "
@@ -38,15 +42,34 @@ STAGES = {
               "false, integers around the constants they are compared with, dates (and `as_of`) around every "
               "distance their conditions compare, an optional input given and not given. A finding shows a "
               "context to paste. With none, no context that passes validation makes the interpreter fail."),
+    "baseline": ("7. Baselines (accepted warnings of superseded versions)",
+                 "`check --write-baseline` records the warnings of each policy folder's superseded versions in "
+                 "`check-baseline.json` beside them (atomically; entries of versions not checked in that run are "
+                 "kept); those no longer show or fail `--strict`. The newest version (the highest version number "
+                 "in the folder) is never baselined, nor is any error. Entries match by file name, code and "
+                 "message, not by line."),
     "evaluation": ("At evaluation time", "Defects of a policy that only a walk can meet; reported as "
                    "`PolicyError`, never answered by guessing."),
     "scenario": ("Scenario files", "Problems with the shape of a scenario file (`asanimza-policy test`)."),
 }
 
 _ROWS = (
+    # 0. paths
+    Code("FILE", "paths", "a path that is not a regular file that can be read: a folder, FIFO or device named "
+         "like a policy file (never read, so nothing hangs), a file met while walking that cannot be read, or a folder "
+         "`check` or `test` cannot list",
+         "remove or rename it, or make it readable"),
+    Code("FOLDER_NO_POLICY", "paths", "a folder named to check holds no `<version>.yaml` file, in it or below it",
+         "name the policy folder (the one holding `1.0.0.yaml`) or a policy file"),
+    Code("FILE_NOT_POLICY", "paths", "a file checked is not a policy: a scenario file, a list, text, or a mapping "
+         "with none of a policy's keys", "check policy files; run scenario files with `asanimza-policy test`"),
+    Code("FILE_IGNORED", "paths", "a YAML file beside a policy's versions is not named `<version>.yaml`, so the "
+         "registry never loads it and `check` skips it", "name it after its version, or move it out of the folder",
+         warning=True),
     # 1. YAML
     Code("YAML_SYNTAX", "yaml", "not valid YAML (also: a tab used for indentation, a control character)",
-         "the message names the problem at the position"),
+         "the message names the problem at the position; when a line is indented unlike the one above it, it says "
+         "that the indentation is the likely cause"),
     Code("YAML_DUPLICATE_KEY", "yaml", "a key appears twice in one mapping; reported at the second, naming the "
          "first's line", "remove or rename one"),
     Code("YAML_TAG", "yaml", "a tag such as `!!python/object`, or a core tag on text that is not of its type "
@@ -61,9 +84,6 @@ _ROWS = (
     Code("YAML_MULTIPLE_DOCUMENTS", "yaml", "more than one `---` document", "one policy per file"),
     Code("YAML_ENCODING", "yaml", "bytes that are not UTF-8, or an escape that leaves half of a surrogate pair",
          "save the file as UTF-8; write the character itself"),
-    Code("FILE", "yaml", "a path that is not a regular file that can be read: a folder, FIFO or device named "
-         "like a policy file (never read, so nothing hangs), or a folder `check` or `test` cannot list",
-         "remove or rename it, or make it readable"),
     # 2. shape
     Code("SCHEMA", "shape", "the schema's finding: a required key is missing, a value has the wrong type, is not "
          "one of the allowed values, or does not match its pattern (semantic version, date, name)",
@@ -214,6 +234,9 @@ _ROWS = (
          "not proved absent", "let fewer inputs meet at one node, or raise the limit", warning=True,
          bad="# a node whose conditions read twenty booleans at once: 2^20 combinations",
          good="# the same question asked in steps: a node per input"),
+    # 7. baselines
+    Code("BASELINE_INVALID", "baseline", "a policy folder's `check-baseline.json` is not JSON or not a baseline",
+         "rewrite it with `asanimza-policy check --write-baseline`"),
     # evaluation
     Code("NODE_GAP", "evaluation", "a decision with no `otherwise` where no branch holds, or (with "
          "`match: unique`) where two branches hold", "make the branches cover every case exactly once"),

@@ -356,8 +356,16 @@ def checks_page(examples: dict[str, str] | None = None) -> str:
            "`path:line:col: CODE message` (1-based line and column, at the key or value at fault). A file whose "
            "YAML cannot be read stops at stage 1; otherwise every stage runs, and a problem that both the schema "
            "and the model see is reported once. Exit 0 when nothing (or only warnings) was found, 1 otherwise; "
-           "`--strict` counts warnings too; `--format json` prints a list of "
-           "`{\"code\", \"message\", \"path\", \"line\", \"col\", \"severity\"}`.", "",
+           "`--strict` turns warnings into errors.", "",
+           "| `--format` | for | what |", "| --- | --- | --- |",
+           "| `text` (default) | people, editors | `path:line:col: CODE message` lines; on a terminal a last line "
+           "sums up: `3 files, no findings` or `3 files, 2 errors, 1 warning` |",
+           "| `json` | scripts | a list of `{\"code\", \"message\", \"path\", \"line\", \"col\", \"severity\"}` |",
+           "| `sarif` | GitHub code scanning, SARIF viewers | SARIF 2.1.0: a rule per code below, each result with "
+           "its region and a stable `partialFingerprints` entry `asanimzaPolicyFinding/v1` (code, file and "
+           "message, not the line) |",
+           "| `github` | GitHub Actions | `::error file=…,line=…,col=…,title=CODE::message` workflow commands "
+           "(`::warning` for a warning), escaped as the Actions toolkit escapes them |", "",
            "```", "policies/asan-imza-renewal/1.0.0.yaml:282:15: REF_NODE no node 'office_subscriber_typo' "
            "(did you mean 'office_subscriber_type'?)", "```", "",
            f"This page is generated from the one table of codes the code uses ({len(CODES)} codes), with what "

@@ -169,6 +169,8 @@ def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX
             message = f"{message} ({e.context})"
         if mark is not None and _char_at(source, mark) == "\t":
             message = "a tab cannot indent YAML; use spaces"
+        elif mark is not None:
+            message += _indentation_hint(text, mark, e.problem or "")
         if "nesting depth" in message:  # libyaml >= 0.2.5 stops its own scanner first
             fail("YAML_TOO_DEEP", f"nesting deeper than {max_depth} levels", _p(mark))
         fail("YAML_SYNTAX", message, _p(mark))
@@ -180,6 +182,32 @@ def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX
     except yaml.YAMLError as e:  # pragma: no cover - other parser errors
         fail("YAML_SYNTAX", str(e).splitlines()[0])
     return Document(path, data, positions, keys, styles)
+
+
+# Problems PyYAML reports when a line is indented more or less than its
+# siblings; "mapping values are not allowed" only counts when the line's
+# indentation differs from the line above (else it is a colon in a value).
+_INDENT = re.compile(r"[ ]*(?:-[ ]+)*")
+_INDENT_PROBLEMS = ("did not find expected key", "did not find expected '-' indicator", "expected <block end>")
+
+
+def _indentation_hint(text: str, mark, problem: str) -> str:
+    lines = text.split("\n")
+    if mark.line >= len(lines):
+        return ""
+    here = lines[mark.line]
+    above = next((i for i in range(mark.line - 1, -1, -1)
+                  if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+    if above is None:
+        return ""
+    indent, above_indent = (_INDENT.match(ln).end() for ln in (here, lines[above]))
+    if problem.startswith(_INDENT_PROBLEMS) or (problem.startswith("mapping values are not allowed")
+                                                and indent != above_indent):
+        if indent != above_indent:
+            return (f"; the indentation is the likely cause: line {mark.line + 1} is indented {indent} "
+                    f"space{'s' if indent != 1 else ''}, line {above + 1} above it {above_indent}")
+        return "; the indentation is the likely cause: keys of one mapping line up, each level deeper by the same"
+    return ""
 
 
 def _char_at(text: str, mark) -> str:

@@ -94,12 +94,12 @@ def expand_paths(paths, keep, unreadable: list | None = None) -> list[tuple[Path
                 f = Path(here) / name
                 if name.endswith(".yaml") and keep(f, f.relative_to(p.parent).parts):
                     found.append(f)
-        for problem in problems:
-            where = Path(problem.filename) if problem.filename is not None else p
+        for e in problems:
+            where = Path(e.filename) if e.filename is not None else p
             if where == p:
-                raise OSError(problem.errno, f"{raw}: {problem.strerror or problem}") from None
+                raise OSError(e.errno, f"{raw}: {e.strerror or e}") from None
             if unreadable is not None:
-                unreadable.append((str(p / where.relative_to(p)), problem.strerror or str(problem)))
+                unreadable.append((str(p / where.relative_to(p)), e.strerror or str(e)))
         out.extend((f, str(p / f.relative_to(p))) for f in sorted(found))
     return out
 
@@ -132,18 +132,18 @@ def load_policy(path: str | Path, display: str | None = None) -> Policy:
     return policy
 
 
-def layout_problems(policy: Policy, path: Path) -> list[tuple[str, str]]:
+def layout_problems(policy_id: str, version: str, path: Path) -> list[tuple[str, str]]:
     """(key, message) for each way a file named like a version (``1.0.0.yaml``)
-    breaks the layout the registry relies on: ``<id>/<version>.yaml``."""
+    that declares ``policy_id`` and ``version`` breaks the layout the registry
+    relies on: ``<id>/<version>.yaml``."""
     if not SEMVER.match(path.stem):
         return []
     out = []
-    if path.stem != policy.version:
-        out.append(("version", f"file {path.name} declares version {policy.version}; name the file "
-                               f"{policy.version}.yaml"))
-    if path.parent.name != policy.id:
-        out.append(("id", f"file is in folder {path.parent.name!r} but declares id {policy.id!r}; "
-                          f"the registry finds it under {policy.id}/"))
+    if path.stem != version:
+        out.append(("version", f"file {path.name} declares version {version}; name the file {version}.yaml"))
+    if path.parent.name != policy_id:
+        out.append(("id", f"file is in folder {path.parent.name!r} but declares id {policy_id!r}; "
+                          f"the registry finds it under {policy_id}/"))
     return out
 
 
@@ -202,7 +202,6 @@ def versions(policy_id: str) -> list[Policy]:
     for entry in _entries(policy_id):
         if entry.error is not None:
             raise entry.error
-        assert entry.policy is not None     # a version without an error is built
         out.append(entry.policy)
     return out
 
@@ -234,10 +233,10 @@ def _entry(f: Path) -> _Version:
     except OSError as e:
         error = PolicyError([Finding("FILE", f"cannot be read: {e.strerror or e}", shown)])
         return _Version(shown, f.stem, None, None, None, None, error)
-    problems = layout_problems(policy, f)
-    misplaced = PolicyError([Finding("LAYOUT", m, policy.path) for _, m in problems]) if problems else None
+    problems = layout_problems(policy.id, policy.version, f)
+    error = PolicyError([Finding("LAYOUT", m, policy.path) for _, m in problems]) if problems else None
     return _Version(policy.path, f.stem, policy.effective_from, policy.effective_until, policy.timezone,
-                    None if misplaced else policy, misplaced)
+                    None if error else policy, error)
 
 
 def _header(f: Path, shown: str, error: PolicyError) -> _Version:
@@ -284,7 +283,6 @@ def _conflicts(entries: list[_Version]) -> PolicyError | None:
             return e.error
     by_day: dict[date, _Version] = {}
     for e in entries:
-        assert e.effective_from is not None     # returned above otherwise
         other = by_day.setdefault(e.effective_from, e)
         if other is not e:
             return PolicyError([Finding("VERSION_OVERLAP", f"versions {other.version} ({other.path}) and "
@@ -310,8 +308,8 @@ def _today(entries: list[_Version]) -> date:
             return today(zone)
     except (ValueError, KeyError):   # an unknown zone: only a version that does not build has one
         pass
-    broken = [e.error for e in entries if e.error is not None and e.timezone == zone]
-    raise broken[-1] if broken else PolicyError([Finding("VERSION_TIMEZONE", "no time zone", entries[-1].path)])
+    broken = [e for e in entries if e.error is not None and e.timezone == zone]
+    raise broken[-1].error if broken else PolicyError([Finding("VERSION_TIMEZONE", "no time zone", entries[-1].path)])
 
 
 def resolve_policy(policy: str | Policy, as_of: date | None = None,
@@ -333,8 +331,7 @@ def _by_digest(entries: list[_Version], prefix: str) -> Policy | None:
     gives it); ``PolicyNotFound`` when two versions share the prefix."""
     if len(prefix) < MIN_DIGEST_PREFIX or any(c not in "0123456789abcdef" for c in prefix.lower()):
         return None
-    found = [e.policy for e in entries if e.policy is not None and e.error is None
-             and e.policy.sha256.startswith(prefix.lower())]
+    found = [e.policy for e in entries if e.error is None and e.policy.sha256.startswith(prefix.lower())]
     if len(found) > 1:
         raise PolicyNotFound(f"digest prefix {prefix} matches versions {', '.join(p.version for p in found)}; "
                              "give more digits")
@@ -359,7 +356,6 @@ def resolve(policy_id: str, as_of: date | None = None, version: str | None = Non
             if e.version == version:
                 if e.error is not None:
                     raise e.error
-                assert e.policy is not None     # a version without an error is built
                 return e.policy, as_of
         by_digest = _by_digest(entries, version)
         if by_digest is not None:
@@ -374,5 +370,4 @@ def resolve(policy_id: str, as_of: date | None = None, version: str | None = Non
     chosen = max(live, key=lambda e: (e.effective_from, semver_key(e.version)))
     if chosen.error is not None:
         raise chosen.error
-    assert chosen.policy is not None     # a version without an error is built
     return chosen.policy, as_of

@@ -178,7 +178,8 @@ def test_empty_file_and_wrong_top_level(tmp_path):
     scalar = tmp_path / "scalar.yaml"
     scalar.write_text("just text\n")
     assert codes(check_file(empty)) == ["SCHEMA_EMPTY"]
-    assert all(f.code.startswith("SCHEMA") for f in check_file(scalar))
+    [f] = check_file(scalar)
+    assert f.code == "FILE_NOT_POLICY" and "holds text, not a policy" in f.message
 
 
 # -- the command ---------------------------------------------------------------

@@ -1336,11 +1336,14 @@ def test_cli_context_that_is_a_folder_exit_2(tmp_path):
     assert_error(cli("evaluate", POLICY_ID, "--context", tmp_path), 2)
 
 
-def test_cli_check_folder_holding_an_unopenable_version_file_exit_2(tmp_path):
-    """Every command: "a path that ... cannot be opened exits 2 with one line on stderr" (check: a folder named
-    like a version file)"""
+def test_cli_check_folder_holding_an_unopenable_version_file(tmp_path):
+    """Every command: "a path that ... cannot be opened exits 2 with one line on stderr": the path named here
+    opens; what a walk below it meets that cannot be read is a finding of check (issue 14), exit 1 with its
+    position, like "a file that is read but is not a valid policy"."""
     (tmp_path / POLICY_ID / "1.0.0.yaml").mkdir(parents=True)
-    assert_error(cli("check", tmp_path), 2)
+    r = cli("check", tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stdout.endswith("1.0.0.yaml:1:1: FILE is a folder, not a regular file; a policy is a YAML file\n")
 
 
 def test_cli_test_folder_holding_an_unopenable_scenario_file(tmp_path):

@@ -203,6 +203,8 @@ def test_check_codes_page_shows_what_check_reports_on_the_fixtures():
     expected = [c.code for c in CODES.values() if c.stage in ("yaml", "model", "content")]
     assert len(expected) > 25 and [c for c in expected if c not in examples] == []
     for code, line in examples.items():
-        assert re.match(rf"tests/fixtures/\S+\.(yaml|lock):\d+:\d+: {code}( \(warning\))? \S", line), line
+        # at a policy file or lock file, or at the folder or baseline file a path finding names
+        assert re.match(rf"tests/fixtures/\S+\.(yaml|lock|json):\d+:\d+: {code}( \(warning\))? \S", line) or \
+            re.match(rf"tests/fixtures/\S+:1:1: {code} \S", line), line
     page = docs.checks_page(examples)
     assert f"`{docs.cell(examples['REF_NODE'])}`" in page

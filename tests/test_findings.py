@@ -140,8 +140,16 @@ CASES = [
          context=ADULT),
     Case("node_gap_unique.yaml", "evaluate", "NODE_GAP", "56:5", "node 'fines': branches 1 and 2 both match",
          context={"has_fines": True, "age": 30}),
-    # a path that is not a file is never read
+    # 0. paths: a path that is not a file is never read; what a walk meets is a finding, never silence
     Case("file_not_regular.yaml", "load", "FILE", "1:1", "is a folder, not a regular file"),
+    Case("folder_no_policy", "check", "FOLDER_NO_POLICY", "1:1", "no policy file (<id>/<version>.yaml"),
+    Case("file_not_policy_scenario.yaml", "check", "FILE_NOT_POLICY", "1:1",
+         "a scenario file, not a policy; run it with `asanimza-policy test`"),
+    Case("file_ignored", "check", "FILE_IGNORED", "1:1", "draft.yaml is not named <version>.yaml",
+         reported="file_ignored/library-card/draft.yaml", severity="warning"),
+    # 5. baselines
+    Case("baseline_invalid", "check", "BASELINE_INVALID", "2:1", "not JSON",
+         reported="baseline_invalid/library-card/check-baseline.json"),
     # scenario files
     Case("scenario_without_as_of.yaml", "scenario", "SCENARIO", "4:5", 'a scenario needs as_of: "YYYY-MM-DD"'),
 ]

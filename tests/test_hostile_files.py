@@ -101,9 +101,9 @@ def test_fifo_named_like_a_version_never_hangs_check_test_or_evaluate(tmp_path):
     folder = seed_tree(tmp_path)
     os.mkfifo(folder / "2.0.0.yaml")
     os.mkfifo(folder / "tests" / "fifo.yaml")
-    r = cli("check", folder)
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "2.0.0.yaml: is a FIFO, not a regular file" in r.stderr
+    r = cli("check", folder)       # met while walking: a finding (issue 14); named, it would exit 2
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "2.0.0.yaml:1:1: FILE is a FIFO, not a regular file" in r.stdout
     r = cli("test", folder)
     assert r.returncode == 2 and "fifo.yaml" in r.stderr and "Traceback" not in r.stderr
     r = cli("evaluate", SEED, "--as-of", "2026-11-24", env={"ASANIMZA_POLICY_PATH": str(tmp_path)})
@@ -312,9 +312,11 @@ def test_an_unreadable_root_does_not_break_other_policies(tmp_path, deny, monkey
 def test_folder_named_like_a_version_is_named_when_check_stops(tmp_path):
     folder = seed_tree(tmp_path)
     (folder / "2.0.0.yaml").mkdir()
-    r = cli("check", tmp_path)
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "2.0.0.yaml: is a folder, not a regular file" in r.stderr
+    r = cli("check", tmp_path)     # met while walking: a finding that names it (issue 14), the rest is checked
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stdout.endswith("2.0.0.yaml:1:1: FILE is a folder, not a regular file; a policy is a YAML file\n")
+    r = cli("check", folder / "2.0.0.yaml" / "..")
+    assert r.returncode == 1 and "FILE is a folder" in r.stdout
 
 
 @pytest.mark.parametrize("policy_id", ["a" * 300, "a" * 100_000, "../../etc", "\x1b[2J", "a/b"])

@@ -51,7 +51,22 @@ BROKEN = {
     "non_string_key.yaml": ("YAML_KEY", 2, 3),
     "unknown_alias.yaml": ("YAML_ALIAS", 2, 7),
     "integer_too_long.yaml": ("YAML_NUMBER", 2, 8),
+    "indentation_key_less_indented.yaml": ("YAML_SYNTAX", 5, 4),
+    "indentation_key_more_indented.yaml": ("YAML_SYNTAX", 4, 9),
 }
+
+
+@pytest.mark.parametrize("name,here,above", [("indentation_key_less_indented.yaml", (5, 3), (4, 4)),
+                                             ("indentation_key_more_indented.yaml", (4, 4), (3, 2))])
+def test_indentation_slip_says_indentation_is_the_likely_cause(name, here, above):
+    f = finding_of((FIXTURES / name).read_text())
+    assert f"the indentation is the likely cause: line {here[0]} is indented {here[1]} spaces, " \
+           f"line {above[0]} above it {above[1]}" in f.message
+
+
+def test_colon_in_a_value_is_not_blamed_on_indentation():
+    f = finding_of((FIXTURES / "syntax_colon_in_plain_value.yaml").read_text())
+    assert f.code == "YAML_SYNTAX" and "indentation" not in f.message
 
 
 def test_every_fixture_file_has_an_expected_finding():
