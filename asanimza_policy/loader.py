@@ -170,7 +170,7 @@ def load_text(text: str | bytes, path: str = "<string>", *, max_bytes: int = MAX
         if mark is not None and _char_at(source, mark) == "\t":
             message = "a tab cannot indent YAML; use spaces"
         elif mark is not None:
-            message += _indentation_hint(text, mark, e.problem or "")
+            message += _indentation_hint(source, mark, e.problem or "")
         if "nesting depth" in message:  # libyaml >= 0.2.5 stops its own scanner first
             fail("YAML_TOO_DEEP", f"nesting deeper than {max_depth} levels", _p(mark))
         fail("YAML_SYNTAX", message, _p(mark))
