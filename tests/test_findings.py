@@ -78,6 +78,8 @@ CASES = [
     Case("ref_value.yaml", "check", "REF_VALUE", "26:7", "label for 'west', which is not a value of 'branch'"),
     Case("map_incomplete.yaml", "check", "MAP_INCOMPLETE", "35:7", "map of 'desk' has no entry for east"),
     Case("expr.yaml", "check", "EXPR", "71:21", "cannot compare integer with string"),
+    Case("expr_unquoted_value.yaml", "check", "EXPR", "59:38",
+         "unknown name 'east': did you mean 'east' in quotes? (one of branch's values)"),
     Case("template.yaml", "check", "TEMPLATE", "80:15", "names {brnach}, which is not an input"),
     Case("optional_unguarded.yaml", "check", "OPTIONAL_UNGUARDED", "75:15", "reads the optional input 'renewed_on' "
          "where given(renewed_on) is not known to hold"),
