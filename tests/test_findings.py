@@ -128,6 +128,9 @@ CASES = [
          "never taken: an earlier branch holds whenever this one does"),
     Case("logic_limit.yaml", "check", "LOGIC_LIMIT", "55:3", "stopped after 5 combinations", severity="warning",
          limit=5),
+    Case("schema_hash.yaml", "load", "SCHEMA_HASH", "11:11", "source sha256 must be 64 lowercase hex digits"),
+    Case("source_changed.yaml", "check", "SOURCE_CHANGED", "12:11", "not the 000000000000… recorded in "
+         "source.sha256 (taken on 2026-01-15)"),
     Case("version_locked", "check", "VERSION_LOCKED", "3:10", "version 1.0.0 is published and locked in "
          "versions.lock, but this file changed; a published version never changes", reported="version_locked/library-card/1.0.0.yaml"),
     Case("lock_file", "check", "LOCK_FILE", "2:1", "versions.lock is not valid JSON",
