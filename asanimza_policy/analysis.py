@@ -22,6 +22,7 @@ so such a state is dropped, not reported.
 """
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -175,6 +176,18 @@ def walk_classes(policy: Policy, *, limit: int = DEFAULT_LIMIT, prune: bool = Tr
     """Walk every class of contexts through the graph; ``visit(node_id, chosen)`` sees each
     state arriving at a node (``chosen``: variable -> value, ``NOT_GIVEN`` for an optional input).
     ``deep``: at an outcome, also tell apart what its steps read (their conditions, dates, texts)."""
+    # the walk makes many small dicts and no cycles; the cyclic collector would walk the
+    # whole model (every node's AST) again and again, which doubles the time on large graphs
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _walk(policy, limit, prune, domains, visit, deep)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _walk(policy: Policy, limit: int, prune: bool, domains: Domains | None, visit, deep: bool) -> Analysis:
     doms = domains or domains_of(policy)
     order = _order(policy)
     live = _live(policy, order, cap=20 * len(order) + 10_000, deep=deep) if prune else None

@@ -17,6 +17,7 @@ allows and requires, and the method that builds it); see docs/extending.md.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -242,7 +243,8 @@ class PolicyBuilder(ShapeReader):
 
     def _source(self, raw) -> Source | None:
         p = ("source",)
-        if raw is _MISSING or self.mapping(raw, p, "source", ("title", "url", "path", "uncited"),
+        if raw is _MISSING or self.mapping(raw, p, "source", ("title", "url", "path", "uncited", "retrieved_on",
+                                                              "sha256"),
                                            ("title", "path")) is None:
             return None
         title = self.text(raw.get("title", _MISSING), p + ("title",), "source title")
@@ -260,9 +262,15 @@ class PolicyBuilder(ShapeReader):
                 reason = self.text(item.get("reason", _MISSING), ip + ("reason",), "reason")
                 if text and reason:
                     uncited.append((text, reason))
+        retrieved_on = self.day(raw.get("retrieved_on"), p + ("retrieved_on",), "retrieved_on", optional=True)
+        sha256 = self.text(raw.get("sha256"), p + ("sha256",), "source sha256", optional=True)
+        if sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            self.err("SCHEMA_HASH", "source sha256 must be 64 lowercase hex digits (the SHA-256 of the source text "
+                     "with line endings normalised)", p + ("sha256",))
+            sha256 = None
         if title is None or path is None:
             return None
-        return Source(title, url, path, self.doc.pos(p), tuple(uncited))
+        return Source(title, url, path, self.doc.pos(p), tuple(uncited), retrieved_on, sha256)
 
     def _assumptions(self, raw) -> dict[str, Assumption]:
         out: dict[str, Assumption] = {}

@@ -30,7 +30,7 @@ from .build import TOP_KEYS, build_policy
 from .errors import PolicyError
 from .findings import ERROR, WARNING, Finding, excerpt, kind_of, ordered, plain
 from .loader import Document, NotAFile, load_file
-from .lock import lock_findings
+from .lock import lock_findings, source_hash_findings
 from .model import SEMVER, Policy, semver_key
 from .provenance import read_source
 from .registry import all_policy_files, display_path, expand_paths, layout_problems
@@ -129,6 +129,7 @@ FILE_STAGES: list[Stage] = [
     Stage("caveats", "policy", lambda s: caveat_findings(s.doc, s.policy)),
     Stage("proofs", "policy", lambda s: proof_findings(s.doc, s.policy, s.path, s.max_combinations)),
     Stage("lock", "policy", lambda s: lock_findings(s.doc, s.policy, s.path)),
+    Stage("source hash", "policy", lambda s: source_hash_findings(s.doc, s.policy, s.path)),
 ]
 
 

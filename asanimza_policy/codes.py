@@ -99,6 +99,8 @@ _ROWS = (
          "or that is reserved", "rename it"),
     Code("SCHEMA_VERSION", "shape", "`version` is not a semantic version", "write it like `1.0.0`"),
     Code("SCHEMA_DATE", "shape", "a date that is not `YYYY-MM-DD` or does not exist", "write an existing day"),
+    Code("SCHEMA_HASH", "shape", "`source.sha256` is not 64 lowercase hex digits", "copy the digest "
+         "`asanimza-policy lock` records as `source_sha256`"),
     Code("SCHEMA_DATES", "shape", "`effective_until` before `effective_from`", "swap or correct the dates"),
     Code("SCHEMA_TIMEZONE", "shape", "not an IANA time zone", "use a name such as `Asia/Baku`"),
     Code("SCHEMA_DUPLICATE", "shape", "an enum lists a value twice", "remove the repeat"),
@@ -152,6 +154,9 @@ _ROWS = (
               "      reason: The office checks the note; the policy asks nothing about it."),
     Code("VERSION_TIMEZONE", "content", "versions of one policy (the files of one folder) declare different "
          "time zones", "use one time zone for every version"),
+    Code("SOURCE_CHANGED", "content", "the source text no longer has the `source.sha256` the policy records: "
+         "the page was copied again, or edited", "review what changed (`asanimza-policy diff`), then record the new "
+         "digest in a new version"),
     Code("VERSION_LOCKED", "content", "a published version (recorded in the folder's `versions.lock`) whose file "
          "or cited source text changed", "restore it, and make the change in a new version "
          "(`asanimza-policy new-version POLICY`; a wording-only change is a patch version)"),

@@ -77,7 +77,9 @@ def policy_page(policy, versions) -> str:
         out += [" ".join(policy.description.split()), ""]
     src = policy.source
     title = f"[{src.title}]({src.url})" if src.url else f"*{src.title}*"
-    out += [f"**Source:** {title}, copied word for word in `{source_file(policy)}`. The rules are in "
+    taken = (f" (taken on {src.retrieved_on}" + (f", SHA-256 `{src.sha256[:12]}…`" if src.sha256 else "") + ")"
+             if src.retrieved_on or src.sha256 else "")
+    out += [f"**Source:** {title}, copied word for word{taken} in `{source_file(policy)}`. The rules are in "
             f"`{policy_file(policy)}`; every rule quotes the sentences it comes from, and where the source is "
             "silent or ambiguous the policy says so, as an outcome *not covered* or a named assumption.", ""]
     out += ["**On this page:** [flowchart](#flowchart) · [questions](#questions) · [routes](#routes) · "

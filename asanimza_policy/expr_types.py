@@ -232,6 +232,21 @@ def _check_choice(lit: Expr, other: Expr) -> None:
         raise ExprError(f"{lit.value!r} is not one of {what}: {', '.join(values)}{hint}", lit.offset)
 
 
+def _bare_value(n: Expr, other: Expr, env: Env) -> None:
+    """An unknown name that is one of the values of the enum it is compared
+    with: the author meant the value and left out the quotes."""
+    if not isinstance(n, Name) or n.name in env:
+        return
+    try:
+        values = _type(typecheck(other, env)).values
+    except ExprError:
+        return
+    if values is not None and n.name in values:
+        whose = f"{other.name}'s values" if isinstance(other, Name) else "the values it is compared with"
+        raise ExprError(f"unknown name {n.name!r}: did you mean {n.name!r} in quotes? (one of {whose})",
+                        n.offset)
+
+
 @rule(Literal)
 def _literal(n: Literal, env: Env) -> Expr:
     v = n.value
@@ -259,6 +274,8 @@ def _boolop(n: BoolOp, env: Env) -> Expr:
 
 @rule(Compare)
 def _compare(n: Compare, env: Env) -> Expr:
+    _bare_value(n.left, n.right, env)
+    _bare_value(n.right, n.left, env)
     left, right = typecheck(n.left, env), typecheck(n.right, env)
     lt, rt = _type(left), _type(right)
     if not lt.same_kind(rt):
@@ -272,6 +289,8 @@ def _compare(n: Compare, env: Env) -> Expr:
 
 @rule(In)
 def _in(n: In, env: Env) -> Expr:
+    for choice in n.choices:
+        _bare_value(choice, n.item, env)
     item = typecheck(n.item, env)
     it = _type(item)
     choices = []

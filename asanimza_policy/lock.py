@@ -94,6 +94,19 @@ def lock_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
         doc.path, doc.pos(("version",)))]
 
 
+def source_hash_findings(doc: Document, policy: Policy, path: Path) -> list[Finding]:
+    """``SOURCE_CHANGED`` when the source text no longer has the digest the policy records."""
+    if policy.source is None or policy.source.sha256 is None:
+        return []
+    now = hashes(path, policy.source.path).source
+    if now is None or now == policy.source.sha256:
+        return []          # an unreadable source is SOURCE_MISSING already
+    return [Finding.at("SOURCE_CHANGED", f"source text {policy.source.path} has SHA-256 {now[:12]}…, not the "
+                       f"{policy.source.sha256[:12]}… recorded in source.sha256 (taken on "
+                       f"{policy.source.retrieved_on or 'an unrecorded day'}); review the change and record it in a "
+                       "new version", doc.path, doc.pos(("source", "sha256")))]
+
+
 def next_version(version: str, part: str = "minor") -> str:
     """The next version number: ``minor`` (1.1.0 -> 1.2.0) or ``patch`` (1.1.0 -> 1.1.1)."""
     m = SEMVER.match(version)

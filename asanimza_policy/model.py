@@ -29,6 +29,8 @@ class Source:
     path: str                    # relative to the policy file
     pos: Position = field(default=Position(), compare=False)
     uncited: tuple[tuple[str, str], ...] = ()    # (sentence, reason): left uncited on purpose
+    retrieved_on: date | None = None             # when the verbatim text was taken from its page
+    sha256: str | None = None                    # of the text, line endings normalised (check verifies it)
 
 
 @dataclass(frozen=True)

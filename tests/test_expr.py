@@ -276,6 +276,20 @@ def test_unknown_name_offset_points_at_it():
     assert "certificate_expires_on" in err.message
 
 
+@pytest.mark.parametrize("text, offset", [("channel == sms", 11), ("sms != channel", 0),
+                                          ("channel in ['office', sms]", 22), ("a and channel not in [office]", 22)])
+def test_an_enum_value_without_quotes_says_to_quote_it(text, offset):
+    err = error(text)
+    assert err.offset == offset
+    word = text[offset:].split("]")[0].split()[0]
+    assert f"unknown name {word!r}: did you mean {word!r} in quotes? (one of channel's values)" in err.message
+
+
+def test_a_bare_word_that_is_no_value_is_just_unknown():
+    assert "in quotes" not in error("channel == fax").message
+    assert "in quotes" not in error("s == sms").message          # a plain string has no values to match
+
+
 def test_unknown_name_without_close_match_has_no_suggestion():
     err = error("zzzzzz")
     assert "did you mean" not in err.message

@@ -81,6 +81,8 @@ CASES = [
     Case("ref_value.yaml", "check", "REF_VALUE", "26:7", "label for 'west', which is not a value of 'branch'"),
     Case("map_incomplete.yaml", "check", "MAP_INCOMPLETE", "35:7", "map of 'desk' has no entry for east"),
     Case("expr.yaml", "check", "EXPR", "71:21", "cannot compare integer with string"),
+    Case("expr_unquoted_value.yaml", "check", "EXPR", "59:38",
+         "unknown name 'east': did you mean 'east' in quotes? (one of branch's values)"),
     Case("template.yaml", "check", "TEMPLATE", "80:15", "names {brnach}, which is not an input"),
     Case("optional_unguarded.yaml", "check", "OPTIONAL_UNGUARDED", "75:15", "reads the optional input 'renewed_on' "
          "where given(renewed_on) is not known to hold"),
@@ -130,6 +132,9 @@ CASES = [
          "never taken: an earlier branch holds whenever this one does"),
     Case("logic_limit.yaml", "check", "LOGIC_LIMIT", "55:3", "stopped after 5 combinations", severity="warning",
          limit=5),
+    Case("schema_hash.yaml", "load", "SCHEMA_HASH", "11:11", "source sha256 must be 64 lowercase hex digits"),
+    Case("source_changed.yaml", "check", "SOURCE_CHANGED", "12:11", "not the 000000000000… recorded in "
+         "source.sha256 (taken on 2026-01-15)"),
     Case("version_locked", "check", "VERSION_LOCKED", "3:10", "version 1.0.0 is published and locked in "
          "versions.lock, but this file changed; a published version never changes",
          reported="version_locked/library-card/1.0.0.yaml"),
