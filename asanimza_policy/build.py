@@ -632,8 +632,8 @@ class PolicyBuilder(ShapeReader):
         from .guards import unguarded
         for path, name, problem in unguarded(self.inputs, derived, nodes, start):
             if problem == "given":
-                self.err("GIVEN_NOT_OPTIONAL", f"given({name}): {name!r} is not an optional input; given() tests "
-                         "inputs declared optional: true (an input that is asked needs no test)", path)
+                self.err("GIVEN_NOT_INPUT", f"given({name}): {name!r} is not an input; given() tests whether the "
+                         "caller gave an input (a derived value is computed, never given)", path)
             else:
                 self.err("OPTIONAL_UNGUARDED", f"reads the optional input {name!r} where given({name}) is not "
                          f"known to hold; test given({name}) first, in this condition or on a branch on the way",

@@ -130,8 +130,8 @@ _ROWS = (
          "or through a derived value) where `given(name)` is not known to hold, so a walk could wait for an input "
          "that is never asked", "test `given(name)` first: in the same condition (`given(x) and ...`), in the "
          "step's `when`, or on a branch on the way"),
-    Code("GIVEN_NOT_OPTIONAL", "model", "`given(name)` names something that is not an optional input",
-         "declare the input `optional: true`, or read it directly (an input that is asked needs no test)"),
+    Code("GIVEN_NOT_INPUT", "model", "`given(name)` names a derived value, not an input",
+         "test the inputs the value is computed from"),
     Code("DERIVED_CYCLE", "model", "derived values that depend on each other in a loop", "break the loop"),
     Code("DERIVED_TOO_DEEP", "model", "a chain of more than 16 derived values each reading the next (keeps "
          "evaluation's cost bounded)", "compute from inputs more directly"),

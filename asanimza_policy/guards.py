@@ -16,7 +16,9 @@ is, simply:
 
 Texts that fill in what is known (a question, an outcome's description) need
 no guard: an unknown value is left out of them.  ``given`` itself may only
-name an optional input: for an input that is asked, it would skip the question.
+name an input.  On an input that is asked, ``given(x) and x`` reads ``x`` only when
+the caller gave it, so the route does not ask for it: for a case that only
+matters when the caller says so.
 """
 from __future__ import annotations
 
@@ -58,6 +60,7 @@ class Guards:
     """Which optional inputs each expression reads without a guard."""
 
     def __init__(self, inputs: Mapping[str, Input], derived: Mapping[str, Derived]):
+        self.inputs = set(inputs)
         self.optional = {n for n, i in inputs.items() if i.optional}
         self.derived = derived
         self._derived_reads: dict[str, frozenset[str]] = {}
@@ -94,14 +97,14 @@ class Guards:
         return self._derived_reads[name]
 
     def given_misuse(self, e: Expr | None) -> Iterator[str]:
-        """Names that ``given()`` tests but that are not optional inputs."""
+        """Names that ``given()`` tests but that are not inputs (a derived value is never given)."""
         if e is None:
             return
         stack = [e]
         while stack:
             n = stack.pop()
             name = _given_name(n)
-            if name is not None and name not in self.optional:
+            if name is not None and name not in self.inputs:
                 yield name
             stack.extend(n.children())
 
@@ -160,7 +163,7 @@ def unguarded(inputs: Mapping[str, Input], derived: Mapping[str, Derived], nodes
               start: str) -> list[tuple[tuple, str, str]]:
     """(key path, optional input or misused name, problem) for each place that reads an
     optional input without a guard, or that tests a name with given() that is not an
-    optional input.  The graph must be acyclic and its references resolved."""
+    input.  The graph must be acyclic and its references resolved."""
     g = Guards(inputs, derived)
     out: list[tuple[tuple, str, str]] = []
     for name, d in derived.items():

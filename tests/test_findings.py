@@ -86,7 +86,7 @@ CASES = [
     Case("template.yaml", "check", "TEMPLATE", "80:15", "names {brnach}, which is not an input"),
     Case("optional_unguarded.yaml", "check", "OPTIONAL_UNGUARDED", "75:15", "reads the optional input 'renewed_on' "
          "where given(renewed_on) is not known to hold"),
-    Case("given_not_optional.yaml", "check", "GIVEN_NOT_OPTIONAL", "71:15", "'age' is not an optional input"),
+    Case("given_not_input.yaml", "check", "GIVEN_NOT_INPUT", "71:15", "'days_left' is not an input"),
     Case("derived_cycle.yaml", "check", "DERIVED_CYCLE", "29:3", "in a loop: days_left -> days_left"),
     Case("derived_too_deep.yaml", "check", "DERIVED_TOO_DEEP", "61:3",
          "more than 16 levels deep: d16 -> d15 -> d14 -> ... -> d0"),

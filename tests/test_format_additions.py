@@ -236,9 +236,18 @@ def test_match_first_guards_the_later_branches_after_not_given(parcel):
     assert d.outcome == "too_late"
 
 
-def test_given_names_only_optional_inputs(parcel):
-    assert [c for c, _ in codes(parcel(("      - when: has_id\n", "      - when: given(has_id) and has_id\n")))] \
-        == ["GIVEN_NOT_OPTIONAL"]
+def test_given_names_inputs_only(parcel):
+    assert [c for c, _ in codes(parcel(("      - when: has_id\n", "      - when: given(late) and has_id\n")))] \
+        == ["GIVEN_NOT_INPUT"]
+
+
+def test_given_on_an_asked_input_reads_it_only_when_the_caller_gave_it(parcel):
+    p = ap.load(parcel(("    title: ID?\n    branches:\n      - when: has_id\n        goto: go\n"
+                        "      - when: not has_id\n        goto: no_id",
+                        "    title: ID?\n    match: first\n    branches:\n"
+                        "      - when: given(has_id) and not has_id\n        goto: no_id\n    otherwise: go")))
+    assert ap.evaluate(p, {"arrived_on": "2026-03-01"}, as_of="2026-03-01").outcome == "go"
+    assert ap.evaluate(p, {"arrived_on": "2026-03-01", "has_id": False}, as_of="2026-03-01").outcome == "no_id"
 
 
 def test_an_unused_caveat_and_an_undeclared_one_are_reported(parcel):
