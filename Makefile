@@ -11,8 +11,8 @@ PY       := $(VENV)/bin/python
 CLI      := $(VENV)/bin/asanimza-policy
 STAMP    := $(VENV)/.installed
 POLICY   ?= asan-imza-renewal
-# The examples' dates are chosen around this day; override with AS_OF=YYYY-MM-DD.
-AS_OF    ?= 2026-11-24
+# The day version 1.1.0 took effect; the examples are chosen around it. AS_OF=YYYY-MM-DD for another.
+AS_OF    ?= 2026-11-25
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test check bench typecheck mutate clean dot browser venv serve docs

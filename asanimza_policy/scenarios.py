@@ -19,6 +19,9 @@ A scenario file::
           citations: [...]             # exactly these sentences, any order
           citations_include: [...]     # at least these
           assumptions: [...]           # exactly these assumption ids, any order
+          caveats: [...]               # exactly these caveat ids, any order
+          explanation: "..."           # exact (null: none)
+          question: "..."              # the first question's text, exact (with needs_input)
           error: citizenship           # instead of a decision: InvalidContext naming this field
                                        # (``context`` when the context as a whole is wrong)
 
@@ -35,7 +38,7 @@ from .findings import Finding, Position, excerpt, kind_of
 from .loader import Document, load_file
 
 EXPECT_KEYS = ("status", "outcome", "missing", "documents", "trace", "steps", "citations",
-               "citations_include", "assumptions", "error")
+               "citations_include", "assumptions", "caveats", "explanation", "question", "error")
 SCENARIO_KEYS = ("name", "as_of", "context", "expect", "version")
 
 
@@ -120,9 +123,9 @@ def load_scenarios(path: str | Path, display: str | None = None) -> tuple[Docume
 
 
 # what each expectation holds: text, text or null, a list of text, a list of step mappings
-_TEXT = ("status", "error")
-_TEXT_OR_NULL = ("outcome",)
-_TEXT_LIST = ("missing", "documents", "trace", "citations", "citations_include", "assumptions")
+_TEXT = ("status", "error", "question")
+_TEXT_OR_NULL = ("outcome", "explanation")
+_TEXT_LIST = ("missing", "documents", "trace", "citations", "citations_include", "assumptions", "caveats")
 
 
 def _shape(key: str, value) -> list[tuple[tuple, str]]:
@@ -132,7 +135,7 @@ def _shape(key: str, value) -> list[tuple[tuple, str]]:
             return []
         return [((), f"expected text; got {kind_of(value)}")]
     if key in _TEXT_LIST:
-        if value is None and key in ("citations", "citations_include", "assumptions"):
+        if value is None and key in ("citations", "citations_include", "assumptions", "caveats"):
             return []
         if not isinstance(value, list):
             return [((), f"expected a list of text; got {kind_of(value)}")]
@@ -153,8 +156,8 @@ def _shape(key: str, value) -> list[tuple[tuple, str]]:
 
 def _compare(expect: dict, actual: dict) -> list[str]:
     problems = []
-    for key in ("status", "outcome", "missing", "documents", "trace"):
-        if key in expect and expect[key] != actual[key]:
+    for key in ("status", "outcome", "missing", "documents", "trace", "explanation"):
+        if key in expect and expect[key] != actual.get(key):
             problems.append(f"{key}: expected {expect[key]!r}, got {actual[key]!r}")
     if "steps" in expect:
         want, got = expect["steps"], actual["steps"]
@@ -178,10 +181,15 @@ def _compare(expect: dict, actual: dict) -> list[str]:
     for c in expect.get("citations_include") or []:
         if c not in actual["citations"]:
             problems.append(f"citation missing: {c!r}")
-    if "assumptions" in expect:
-        got_ids = sorted(a["id"] for a in actual["assumptions"])
-        if sorted(expect["assumptions"] or []) != got_ids:
-            problems.append(f"assumptions: expected {sorted(expect['assumptions'] or [])!r}, got {got_ids!r}")
+    for key in ("assumptions", "caveats"):
+        if key in expect:
+            got_ids = sorted(a["id"] for a in actual.get(key, ()))
+            if sorted(expect[key] or []) != got_ids:
+                problems.append(f"{key}: expected {sorted(expect[key] or [])!r}, got {got_ids!r}")
+    if "question" in expect:
+        got = actual["questions"][0]["text"] if actual.get("questions") else None
+        if got != expect["question"]:
+            problems.append(f"question: expected {expect['question']!r}, got {got!r}")
     return problems
 
 

@@ -38,12 +38,17 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICY_ID = "asan-imza-renewal"
 POLICY_DIR = ROOT / "policies" / POLICY_ID
 SEED = POLICY_DIR / "1.0.0.yaml"
+# The version whose answers this module checks: 1.0.0 here; test_contract_1_1_0.py runs
+# this file again with CONTRACT_VERSION set, so the acceptance holds for both versions.
+VERSION = globals().get("CONTRACT_VERSION", "1.0.0")
 SOURCE = POLICY_DIR / "source" / "azercell-asan-imza-extension.txt"
 AS_OF = date(2026, 11, 24)
 BAKU = ZoneInfo("Asia/Baku")
 
 SOURCE_TEXT = SOURCE.read_text(encoding="utf-8")
-POLICY = yaml.safe_load(SEED.read_text(encoding="utf-8"))   # the seed, read as data by the test
+POLICY = yaml.safe_load((POLICY_DIR / f"{VERSION}.yaml").read_text(encoding="utf-8"))   # read as data by the test
+# inputs a later version adds: optional, never asked (the contract's eleven fields keep their meaning)
+OPTIONAL = {name for name, body in POLICY["inputs"].items() if body.get("optional")}
 
 FIELDS = ("subscriber_type", "citizenship", "appears_in_person", "legal_entity_status", "channel",
           "certificate_expires_on", "online_renewal_submitted", "service_type", "current_service_type",
@@ -90,7 +95,10 @@ SMS_NOT_SENT = {"channel": "sms", "certificate_expires_on": "2026-12-01", "onlin
 SMS_MISSED = {"channel": "sms", "certificate_expires_on": "2026-11-01", "wrong_type_activated": False,
               "online_renewal_submitted": False, "service_type": "governmental",
               "current_service_type": "governmental", "balance_covers_tariff": True}
-SMS_WRONG_TYPE = {"channel": "sms", "certificate_expires_on": "2026-11-01", "wrong_type_activated": True}
+SMS_WRONG_TYPE = {"channel": "sms", "certificate_expires_on": "2026-11-01", "wrong_type_activated": True,
+                  # 1.1.0 asks what the plan depends on first, the wrong type last
+                  **({} if VERSION == "1.0.0" else {"online_renewal_submitted": False, "service_type": "business",
+                                                    "current_service_type": "citizen"})}
 SMS_TOO_EARLY = {"channel": "sms", "certificate_expires_on": "2027-06-01", "online_renewal_submitted": True}
 OFFICE_CONTEXTS = [OFFICE_CITIZEN, OFFICE_FOREIGN, OFFICE_POA, OFFICE_COMPANY, OFFICE_NEW_COMPANY]
 SMS_CONTEXTS = [SMS_IN_WINDOW_NEW_TYPE, SMS_NOT_SENT, SMS_MISSED, SMS_WRONG_TYPE, SMS_TOO_EARLY]
@@ -104,6 +112,7 @@ ALL_COLUMNS = {"subscriber_type": "individual", "citizenship": "azerbaijan", "ap
 
 def evaluate(context, **kw):
     kw.setdefault("as_of", AS_OF)
+    kw.setdefault("version", VERSION)
     return ap.evaluate(POLICY_ID, context, **kw)
 
 
@@ -125,6 +134,14 @@ def generated_contexts():
             e = e.isoformat()            # half the dates as ISO strings, half as datetime.date
         yield {"channel": "sms", "certificate_expires_on": e, "online_renewal_submitted": s, "service_type": sv,
                "current_service_type": cu, "balance_covers_tariff": b, "wrong_type_activated": w}
+    # the optional inputs a later version adds, around the same expiry dates
+    if OPTIONAL:
+        days = [None] + [AS_OF + timedelta(days=d) for d in (-60, -20, -1, 0, 1, 5)]
+        for e, a, m, w in itertools.product(expiries[1:], days, days, (True, False)):
+            yield {"channel": "sms", "certificate_expires_on": e, "online_renewal_submitted": True,
+                   "service_type": "citizen", "current_service_type": "citizen", "wrong_type_activated": w,
+                   **({"online_application_sent_on": a} if "online_application_sent_on" in OPTIONAL else {}),
+                   **({"sms_sent_on": m} if "sms_sent_on" in OPTIONAL else {})}
     yield {}
     yield {"channel": None}
 
@@ -169,6 +186,9 @@ def cli(*args, stdin: str | bytes | None = None, invoker: str = IN_PROCESS, env=
     """The command line, as a finished process: by default ``cli.main(argv)`` in this process (fast), with
     stdin, stdout, stderr, the working folder and the policy path swapped in; a real process when
     ``invoker`` names one, or when ``env`` changes more than the policy path (a time zone, a locale)."""
+    if (VERSION != "1.0.0" and args[:2] == ("evaluate", POLICY_ID) and "--version" not in args and env is None
+            and AS_OF.isoformat() in args):
+        args = (*args, "--version", VERSION)        # the answers of the version this module checks
     if invoker == IN_PROCESS and _only_policy_path_differs(env):
         return _cli_in_process(args, stdin, env, cwd)
     text = not isinstance(stdin, bytes)
@@ -346,6 +366,10 @@ def test_context_dropping_a_needed_field_is_needs_input_never_a_guess(ctx):
         d = decide(less)
         if d == full:
             continue
+        if key in OPTIONAL:
+            # an optional input is never asked: without it the plan covers not knowing it
+            assert key not in d["missing"], (key, d["missing"])
+            continue
         assert d["status"] == "needs_input", (key, d["status"], d["outcome"])
         assert key in d["missing"], (key, d["missing"])
 
@@ -376,9 +400,9 @@ def test_context_json_null_on_the_command_line_is_absent():
     assert cli_decision({f: None for f in FIELDS}) == cli_decision({})
     d = cli_decision({"channel": "sms", "certificate_expires_on": None})
     assert d["status"] == "needs_input" and d["missing"] == ["certificate_expires_on"]
-    full = dict(SMS_IN_WINDOW_NEW_TYPE, balance_covers_tariff=None)
+    full = dict(SMS_IN_WINDOW_NEW_TYPE, service_type=None)
     d = cli_decision(full)
-    assert d["status"] == "needs_input" and d["missing"] == ["balance_covers_tariff"]
+    assert d["status"] == "needs_input" and d["missing"] == ["service_type"]
 
 
 @pytest.mark.parametrize("yaml_null", ["~", "null", "", "Null"])
@@ -583,7 +607,7 @@ def test_context_not_a_mapping_on_the_command_line(text):
 def test_context_field_table_is_what_the_policy_declares():
     """Context: the field table (11 fields with these types and choices)."""
     inputs = POLICY["inputs"]
-    assert set(inputs) == set(FIELDS)
+    assert set(FIELDS) <= set(inputs) and set(inputs) - set(FIELDS) <= OPTIONAL    # additions are optional
     for f, values in ENUMS.items():
         assert inputs[f]["type"] == "enum" and tuple(inputs[f]["values"]) == values, f
     for f in BOOLEANS:
@@ -795,7 +819,7 @@ def test_api_exception_classes():
 def test_api_evaluate_many_iterator_in_order():
     """Python API: "`evaluate_many(...)`: an iterator of decisions, one per context, in order, for batch work" """
     contexts = ROUTES + [{}]
-    it = ap.evaluate_many(POLICY_ID, contexts, as_of=AS_OF)
+    it = ap.evaluate_many(POLICY_ID, contexts, as_of=AS_OF, version=VERSION)
     assert iter(it) is it and hasattr(it, "__next__")
     got = [d.to_dict() for d in it]
     assert got == [decide(c) for c in contexts]
@@ -803,7 +827,7 @@ def test_api_evaluate_many_iterator_in_order():
 
 def test_api_evaluate_many_accepts_a_generator_and_empty():
     """Python API: "an iterator of decisions, one per context, in order, for batch work" """
-    got = [d.outcome for d in ap.evaluate_many(POLICY_ID, (c for c in ROUTES), as_of=AS_OF)]
+    got = [d.outcome for d in ap.evaluate_many(POLICY_ID, (c for c in ROUTES), as_of=AS_OF, version=VERSION)]
     assert got == [decide(c)["outcome"] for c in ROUTES]
     assert list(ap.evaluate_many(POLICY_ID, [], as_of=AS_OF)) == []
 
@@ -856,7 +880,7 @@ def test_decision_has_every_key_of_the_document(all_decisions):
     for ctx, d in all_decisions:
         for k in DECISION_KEYS:
             assert k in d, (k, ctx)
-        assert d["policy"] == POLICY_ID and d["version"] == "1.0.0" and d["as_of"] == "2026-11-24"
+        assert d["policy"] == POLICY_ID and d["version"] == VERSION and d["as_of"] == "2026-11-24"
         assert isinstance(d["missing"], list) and isinstance(d["steps"], list)
         assert isinstance(d["documents"], list) and isinstance(d["trace"], list)
         assert isinstance(d["citations"], list) and isinstance(d["assumptions"], list)
@@ -911,7 +935,7 @@ def test_decision_missing_empty_unless_needs_input(all_decisions):
 def test_decision_missing_first_is_the_one_to_ask_next(target):
     """Decision: "`missing`: with `needs_input`, the fields needed at the node where the walk stopped, the one to
     ask next first" -- answering missing[0] each time reaches the same decision as the full context."""
-    ctx: dict = {}
+    ctx: dict = {k: v for k, v in target.items() if k in OPTIONAL}     # never asked: given up front
     for _ in range(len(FIELDS) + 1):
         d = decide(ctx)
         if d["status"] != "needs_input":
@@ -923,13 +947,21 @@ def test_decision_missing_first_is_the_one_to_ask_next(target):
     assert d == decide(target)
 
 
+def test_decision_missing_names_only_the_contracts_fields(all_decisions):
+    """Context: the field table -- a version may add inputs, but only optional ones: `missing` only ever
+    names the contract's eleven fields."""
+    for ctx, d in all_decisions:
+        assert set(d["missing"]) <= set(FIELDS), (ctx, d["missing"])
+
+
 def test_decision_missing_at_the_node_where_the_walk_stopped():
     """Decision: "`needs_input` when the walk stopped at a node that needs a field the context lacks" """
     cases = [
         ({"channel": "office"}, "office_subscriber_type", ["subscriber_type"]),
         ({"channel": "sms"}, "sms_expiry", ["certificate_expires_on"]),
-        ({"channel": "sms", "certificate_expires_on": "2026-11-01"}, "sms_expired_wrong_type",
-         ["wrong_type_activated"]),
+        ({"channel": "sms", "certificate_expires_on": "2026-11-01"},
+         *({"1.0.0": ("sms_expired_wrong_type", ["wrong_type_activated"])}.get(
+             VERSION, ("sms_expired_application_reported", ["online_renewal_submitted"])))),
         ({"channel": "office", "subscriber_type": "legal_entity"}, "office_company_status", ["legal_entity_status"]),
     ]
     for ctx, node, missing in cases:
@@ -1039,7 +1071,8 @@ def test_decision_trace_start_first(all_decisions):
         assert set(d["trace"]) <= nodes and len(set(d["trace"])) == len(d["trace"])
         # each step of the walk follows a branch of the node before it
         for a, b in itertools.pairwise(d["trace"]):
-            assert b in [br["goto"] for br in POLICY["nodes"][a].get("branches", [])], (a, b)
+            node = POLICY["nodes"][a]
+            assert b in [br["goto"] for br in node.get("branches", [])] + [node.get("otherwise")], (a, b)
 
 
 def _is_whole_sentence(cite: str) -> bool:

@@ -52,8 +52,8 @@ def test_lists_policies_with_versions_and_the_one_in_effect(base):
     status, headers, body = get_json(base + "/v1/policies")
     assert status == 200 and headers["content-type"].startswith("application/json")
     by_id = {p["id"]: p for p in body}
-    assert by_id["asan-imza-renewal"]["versions"] == ["1.0.0"]
-    assert by_id["asan-imza-renewal"]["in_effect"] == "1.0.0"
+    assert by_id["asan-imza-renewal"]["versions"] == ["1.0.0", "1.1.0"]
+    assert by_id["asan-imza-renewal"]["in_effect"] == "1.1.0"      # from 2026-11-25 on
     assert by_id["library-card"]["versions"] == ["1.0.0", "1.1.0"]
     assert [(v["effective_from"], v["effective_until"]) for v in by_id["library-card"]["history"]] == [
         ("2026-01-01", "2026-06-30"), ("2026-07-01", None)]
@@ -67,7 +67,11 @@ def test_policy_inputs_with_types_choices_and_questions(base):
     assert inputs["channel"]["type"] == "enum"
     assert inputs["channel"]["choices"][0] == {"value": "office", "label": "At an Azercell Exclusive office"}
     assert inputs["certificate_expires_on"]["type"] == "date" and inputs["certificate_expires_on"]["choices"] is None
-    assert inputs["appears_in_person"]["question"] == "Can the subscriber come to the office in person?"
+    assert inputs["appears_in_person"]["question"] == "Can you come to the office in person?"
+    # a question that names the policy's dates reads, before anything is known, without them
+    assert inputs["online_renewal_submitted"]["question"] == (
+        "Have you already filled out, signed and sent the extension application on e-taxes.gov.az?")
+    assert inputs["sms_sent_on"]["optional"] is True and inputs["channel"]["optional"] is False
     lib = get_json(base + "/v1/policies/library-card?version=1.0.0")[2]
     assert lib["version"] == "1.0.0" and {i["type"] for i in lib["inputs"]} >= {"integer", "date", "boolean"}
 

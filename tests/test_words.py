@@ -72,7 +72,7 @@ def test_a_decision_says_why_in_words_with_the_values_read():
 
     d = ap.evaluate("asan-imza-renewal", {"channel": "sms", "certificate_expires_on": "2026-12-01",
                                           "wrong_type_activated": False, "online_renewal_submitted": False},
-                    as_of=date(2026, 12, 10))
+                    as_of=date(2026, 12, 10), version="1.0.0")
     assert d.reasons == ("channel is sms",
                          "as of (2026-12-10) is after certificate expires on (2026-12-01)",
                          "wrong type activated is no",
