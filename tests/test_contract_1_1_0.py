@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location("tests.test_contract_as_1_1_0", Path(__file__).with_name("test_contract.py"))
+_spec = importlib.util.spec_from_file_location("tests.test_contract_as_1_1_0",
+                                               Path(__file__).with_name("test_contract.py"))
 _module = importlib.util.module_from_spec(_spec)
 _module.CONTRACT_VERSION = "1.1.0"
 _spec.loader.exec_module(_module)
