@@ -7,6 +7,7 @@ like the others, and raises ``cli.UsageError`` for bad input (exit 2).
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 
@@ -131,10 +132,13 @@ def cmd_new_version(args) -> tuple[str, int]:
         text = _VERSION_LINE.sub(f"version: {version}\n{effective}", text, count=1)
     write_text(target, text)
     shown = display_path(target)
+    # the commands suggested name the policy as it was given: a folder outside the shipped
+    # policies is not found by its id
+    ref = shlex.quote(display_path(target.parent)) if Path(args.policy).is_dir() else name
     return (f"wrote {shown} (version {version}, effective from {day.isoformat()}), a copy of {policy.version}\n"
-            f"next: edit it; asanimza-policy check {shown}; add scenarios pinned to version {version}; "
-            f"asanimza-policy diff {name} {policy.version} {version}; make docs; and once published, "
-            f"asanimza-policy lock {name} --version {version}\n"), 0
+            f"next: edit it; asanimza-policy check {shlex.quote(shown)}; add scenarios pinned to version {version}; "
+            f"asanimza-policy diff {ref} {policy.version} {version}; make docs; and once published, "
+            f"asanimza-policy lock {ref} --version {version}\n"), 0
 
 
 def cmd_diff(args) -> tuple[str, int]:

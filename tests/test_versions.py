@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import shlex
 import shutil
 from datetime import date
 from pathlib import Path
@@ -105,6 +107,20 @@ def test_new_version_copies_the_newest_for_editing(folder, capsys):
     # a patch version next; the same file twice is refused
     assert run(capsys, "new-version", str(folder), "--patch", "--effective-from", "2026-10-01")[0] == 0
     assert (folder / "1.1.1.yaml").is_file() and check_paths([str(folder)]) == []
+
+
+def test_new_version_suggests_commands_that_work_for_a_folder(folder, capsys, monkeypatch):
+    # a folder outside the shipped policies: its id alone names nothing, so the diff and
+    # lock commands suggested must name the folder
+    elsewhere = folder.parent / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, out, _ = run(capsys, "new-version", str(folder), "--effective-from", "2026-09-01")
+    assert code == 0
+    hints = dict(re.findall(r"asanimza-policy (diff|lock) ([^;\n]+)", out))
+    assert run(capsys, "diff", *shlex.split(hints["diff"]))[0] == 0       # a copy: nothing changed
+    code, out, err = run(capsys, "lock", *shlex.split(hints["lock"]))
+    assert code == 0 and "1.1.0 locked" in out, err
 
 
 def test_new_version_must_take_effect_later(folder, capsys):
