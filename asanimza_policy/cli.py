@@ -290,9 +290,12 @@ def _cmd_ask(args) -> tuple[str, int]:
             write_text(args.save, saved)
         except OSError as e:
             raise UsageError(f"--save {args.save}: {e.strerror or e}") from None
+    import shlex
+
+    where = shlex.quote(args.save) if args.save else "FILE"
     out = ["", render(decision, policy).rstrip("\n"), "",
            "Your answers as a context file" + (f" (saved to {args.save})" if args.save else "")
-           + f"; reuse them with: {PROG} evaluate {args.policy} --context FILE", saved]
+           + f"; reuse them with: {PROG} evaluate {shlex.quote(args.policy)} --context {where}", saved]
     return "\n".join(out), 0
 
 

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import select
+import shlex
 import signal
 import subprocess
 import sys
@@ -79,8 +80,10 @@ def test_known_answers_are_not_asked_and_saved_answers_reproduce_the_decision(tm
             stdin="yes\n2\n")
     assert r.returncode == 0, r.stderr
     assert "Who holds the SIM card" not in r.stdout
-    ev = subprocess.run([sys.executable, "-m", "asanimza_policy", "evaluate", "asan-imza-renewal", "--as-of",
-                         "2026-11-24", "--context", str(saved)], capture_output=True, text=True, cwd=ROOT)
+    # the command it suggests names the file the answers were saved to
+    suggested = re.search(r"reuse them with: asanimza-policy (evaluate .*)", r.stdout).group(1)
+    ev = subprocess.run([sys.executable, "-m", "asanimza_policy", *shlex.split(suggested), "--as-of",
+                         "2026-11-24"], capture_output=True, text=True, cwd=ROOT)
     assert ev.returncode == 0, ev.stderr
     assert json.loads(ev.stdout)["outcome"] == "office_foreign_citizen"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
