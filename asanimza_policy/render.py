@@ -187,6 +187,10 @@ def _legend_html(walk: Walk | None) -> str:
             '<tr><td colspan="2" align="left"><b>Legend</b></td></tr>' + "".join(rows) + "</table>>")
 
 
+# the chart's title says how the walk ended as the text format says it, not as a status code
+_STATUS_WORDS = {"needs_input": "needs input", "not_covered": "not covered by the source"}
+
+
 def to_dot(policy, walk: Walk | None = None) -> str:
     """The flowchart as Graphviz DOT text."""
     import graphviz
@@ -194,7 +198,8 @@ def to_dot(policy, walk: Walk | None = None) -> str:
     boxes, arrows = chart(policy, walk)
     g = graphviz.Digraph(policy.id.replace("-", "_"))
     g.attr(rankdir="LR", fontname="Helvetica", fontsize="16", labelloc="t", nodesep="0.35", ranksep="0.45",
-           label=heading(policy) + (f"\nwalked path: {walk.status}" if walk else ""))
+           label=heading(policy) + (f"\nwalked path: {_STATUS_WORDS.get(walk.status, walk.status)}"
+                                    if walk else ""))
     g.attr("node", fontname="Helvetica", fontsize="11", margin="0.15,0.08")
     g.attr("edge", fontname="Helvetica", fontsize="10", color="#374151", fontcolor="#374151")
     g.node("__start", "start", shape="oval", style="filled", fillcolor="#111827", fontcolor="white",

@@ -160,6 +160,8 @@ def test_context_highlights_exactly_the_walked_path(context, status):
     taken = [(s, t) for s, t, a in edges if "penwidth=3" in a and s != "__start"]
     assert taken == [(a, b) for a, b in itertools.pairwise(trace)]
     stopped = [n for n in policy.nodes if "peripheries=2" in nodes[n]]
+    words = {"complete": "complete", "needs_input": "needs input", "not_covered": "not covered by the source"}
+    assert f"walked path: {words[status]}\"" in r.to_dot(policy, r.walk(policy, context, AS_OF))
     if status == "needs_input":
         assert stopped == [trace[-1]]
         assert f"stopped here: needs {', '.join(decision.missing)}" in nodes[trace[-1]]
