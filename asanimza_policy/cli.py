@@ -371,7 +371,9 @@ def _cmd_batch(args) -> tuple[str, int]:
     except BadInput as e:
         raise UsageError(str(e)) from None
     if summary.errors:
-        _fail(f"{summary.errors} of {summary.rows} rows are error rows (first: {summary.first_error})", 1)
+        rows = f"{summary.errors} of {summary.rows} row{'' if summary.rows == 1 else 's'}"
+        verb = "is an error row" if summary.errors == 1 else "are error rows"
+        _fail(f"{rows} {verb} (first: {summary.first_error})", 1)
         return "", 1
     return "", 0
 

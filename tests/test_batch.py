@@ -49,6 +49,15 @@ def test_csv_cells_are_typed_by_the_declared_inputs(tmp_path, capsys):
     assert set(rows[0]) == {"row", "id", "status", "outcome", "missing", "steps", "documents"}
 
 
+@pytest.mark.parametrize("body,count", [
+    ("a,12,2026-12-01,no,east\n", "1 of 1 row is an error row"),
+    ("a,12,2026-12-01,no,east\nf,40,2026-12-01,false,east\n", "1 of 2 rows is an error row"),
+])
+def test_the_error_line_counts_in_plain_english(tmp_path, capsys, body, count):
+    code, _, err = batch(tmp_path, capsys, "who,age,card_expires_on,has_fines,branch\n" + body, "--id-column", "who")
+    assert code == 1 and err.startswith(f"asanimza-policy: {count} (first: row 2: ")
+
+
 def test_bad_rows_are_error_rows_and_the_batch_goes_on(tmp_path, capsys):
     text = ("who,age,card_expires_on,has_fines,branch\n"
             "a,12,2026-12-01,no,east\n"              # not a boolean
