@@ -25,7 +25,7 @@ from typing import Any
 
 from . import expr as ex
 from .errors import PolicyError
-from .findings import ERROR, did_you_mean, kind_of
+from .findings import ERROR, choice_list, did_you_mean, kind_of
 from .loader import Document
 from .model import (
     POLICY_ID,
@@ -84,6 +84,7 @@ class PolicyBuilder(ShapeReader):
         super().__init__(doc)
         self.env: dict[str, ex.Type] = {}
         self.inputs: dict[str, Input] = {}
+        self.broken_inputs: set[str] = set()       # declared, but their definition has a finding
         self.assumptions: dict[str, Assumption] = {}
         self.caveats: dict[str, Caveat] = {}
         self.actions: dict[str, Action] = {}
@@ -210,6 +211,7 @@ class PolicyBuilder(ShapeReader):
         self.caveats = self._caveats(get("caveats"))
         self.inputs = self._inputs(get("inputs", _MISSING))
         self.env = {n: i.expr_type for n, i in self.inputs.items()}
+        self.env.update((n, ex.BROKEN) for n in self.broken_inputs)
         self.env[ex.AS_OF] = ex.DATE
         derived, order = self._derived(get("derived"))
         self._input_questions()
@@ -285,6 +287,7 @@ class PolicyBuilder(ShapeReader):
         out: dict[str, Input] = {}
         keys = ("type", "values", "labels", "question", "description", "optional")
         for name, body, p in self.section(raw, "inputs", "input", keys, ("type", "question")):
+            found_before = len(self.findings)
             if name in ex.RESERVED:
                 self.err("SCHEMA_NAME", f"{name!r} is reserved in expressions; choose another input name", p,
                          key=True)
@@ -318,7 +321,11 @@ class PolicyBuilder(ShapeReader):
                     self.err("SCHEMA_TYPE", f"optional must be true or false; got {kind_of(optional)}",
                              p + ("optional",))
                     optional = False
-            if typ and question:
+            if len(self.findings) > found_before:
+                # reported here; later stages see the name as broken (no second finding) and
+                # never read the half-built input (an enum without values, ...)
+                self.broken_inputs.add(name)
+            elif typ and question:
                 out[name] = Input(name, typ, values or None, question, desc, MappingProxyType(labels),
                                   self.doc.pos(p), optional)
         return out
@@ -422,6 +429,8 @@ class PolicyBuilder(ShapeReader):
         if src is None:
             return None
         inp = self.inputs.get(src)
+        if src in self.broken_inputs:
+            return None     # reported where the input is declared
         if inp is None or inp.type != "enum":
             enums = [n for n, i in self.inputs.items() if i.type == "enum"]
             self.err("REF_INPUT", f"from must name an enum input; {src!r} is not one"
@@ -438,7 +447,7 @@ class PolicyBuilder(ShapeReader):
         for key, raw in table.items():
             kp = p + ("map", key)
             if key not in values:
-                self.err("REF_VALUE", f"{key!r} is not a value of {src}: {', '.join(values)}", kp, key=True)
+                self.err("REF_VALUE", f"{key!r} is not a value of {src}: {choice_list(values)}", kp, key=True)
                 continue
             entry_cites: tuple[str, ...] = ()
             if isinstance(raw, dict):
@@ -524,7 +533,7 @@ class PolicyBuilder(ShapeReader):
                 for name in template.names:
                     if name not in self.env and name not in own:
                         self.err("TEMPLATE", f"step text names {{{name}}}, which is not an input, a derived value "
-                                 f"or a field of this step{did_you_mean(name, list(self.env) + list(own))}",
+                                 f"or a field of this step{did_you_mean(name, self.env) or did_you_mean(name, own)}",
                                  p + ("text",))
         if action is None or template is None:
             return None

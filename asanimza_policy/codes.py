@@ -245,6 +245,10 @@ _ROWS = (
     # evaluation
     Code("NODE_GAP", "evaluation", "a decision with no `otherwise` where no branch holds, or (with "
          "`match: unique`) where two branches hold", "make the branches cover every case exactly once"),
+    Code("DATE_OVERFLOW", "evaluation", "date arithmetic leaves the calendar (before year 1 or after 9999) while "
+         "every date it reads is an ordinary one, e.g. `add_days(as_of, 999999999)`; a caller's date far from the "
+         "present (before year 1000 or after 9000) is blamed on the caller instead, as `InvalidContext`",
+         "use offsets of days or years, not millennia"),
     # scenarios
     Code("SCENARIO", "scenario", "a scenario file whose shape is wrong (unknown key, no expectation, a missing "
          "`as_of`, a policy that cannot be loaded)", "see the scenario file format"),

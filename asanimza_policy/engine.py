@@ -192,11 +192,17 @@ def _plan(policy: Policy, node: OutcomeNode, scope: _Scope):
     return planned, used, unknown
 
 
-def _blame(policy: Policy, values: dict, names: Iterable[str]) -> str:
-    """The given date (input or as_of) that pushed arithmetic off the calendar."""
+# A given date this far from the present is the caller's doing when arithmetic on
+# it leaves the calendar; with ordinary dates only, the policy's arithmetic is.
+ORDINARY_YEARS = range(1000, 9001)
+
+
+def _blame(policy: Policy, values: dict, names: Iterable[str]) -> str | None:
+    """The given date (input or as_of) that pushed arithmetic off the calendar,
+    or None when every date it read is ordinary (a defect of the policy)."""
     behind = _inputs_behind(policy, names)
-    extreme = [n for n in behind if isinstance(values.get(n), date) and values[n].year in (1, 9999)]
-    return (extreme or behind or ["context"])[0]
+    extreme = [n for n in behind if isinstance(values.get(n), date) and values[n].year not in ORDINARY_YEARS]
+    return extreme[0] if extreme else None
 
 
 def _inputs_behind(policy: Policy, names: Iterable[str]) -> list[str]:
@@ -284,6 +290,9 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
                                  documents=end.documents, title=end.title, explanation=explanation or None)
     except OutOfRange as e:
         field = _blame(policy, values, e.names)
+        if field is None:
+            raise PolicyError([Finding.at("DATE_OVERFLOW", f"node {node.id!r}: {e}, whatever the context; the "
+                                          "policy's date arithmetic cannot be evaluated", policy.path, node.pos)]) from None
         raise InvalidContext(f"{field}: {e}", field) from None
     raise _gap(policy, node, "the walk did not reach an outcome")  # pragma: no cover, no mutate - graphs are acyclic
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from .dates import parse_iso_date
 from .expr_parse import KEYWORDS, Arith, BoolOp, Call, Compare, Expr, ExprError, In, Literal, Name, Neg, Not
-from .findings import did_you_mean
+from .findings import choice_list, did_you_mean
 
 AS_OF = "as_of"     # the evaluation date, readable in every expression
 
@@ -229,7 +229,7 @@ def _check_choice(lit: Expr, other: Expr) -> None:
     if isinstance(lit, Literal) and type(lit.value) is str and values is not None and lit.value not in values:
         hint = did_you_mean(lit.value, values)
         what = f"{other.name}'s values" if isinstance(other, Name) else "the possible values"
-        raise ExprError(f"{lit.value!r} is not one of {what}: {', '.join(values)}{hint}", lit.offset)
+        raise ExprError(f"{lit.value!r} is not one of {what}: {choice_list(values)}{hint}", lit.offset)
 
 
 def _bare_value(n: Expr, other: Expr, env: Env) -> None:

@@ -129,11 +129,12 @@ def did_you_mean(word, choices: Collection[str]) -> str:
     """
     if len(choices) <= SMALL_SET:
         return Suggester(choices).hint(word)
-    cached = _suggesters.get(id(choices))
+    cached = _suggesters.pop(id(choices), None)
     if cached is None or cached[0] is not choices or cached[1] != len(choices):
-        if len(_suggesters) >= 8:
-            _suggesters.clear()
-        cached = _suggesters[id(choices)] = (choices, len(choices), Suggester(choices))
+        cached = (choices, len(choices), Suggester(choices))
+    _suggesters[id(choices)] = cached          # most recently used last
+    while len(_suggesters) > 32:
+        del _suggesters[next(iter(_suggesters))]
     return cached[2].hint(word)
 
 

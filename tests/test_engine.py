@@ -418,7 +418,7 @@ def test_a_derived_value_is_cited_only_once_it_is_known(unknowns):
 @pytest.mark.parametrize("as_of, blamed", [
     ("0001-01-01", "as_of"),       # the date at the calendar's edge is to blame, not the first one read
     ("9999-12-31", "as_of"),
-    ("0400-01-01", "start_on"),    # no date at the edge: the first input the expression reads
+    ("0400-01-01", "as_of"),       # a date far from the present: the caller's, not the policy's, doing
 ])
 def test_a_date_pushed_off_the_calendar_blames_the_input_behind_it(unknowns, as_of, blamed):
     with pytest.raises(ap.InvalidContext) as e:

@@ -145,6 +145,8 @@ CASES = [
          context=ADULT),
     Case("node_gap_unique.yaml", "evaluate", "NODE_GAP", "56:5", "node 'fines': branches 1 and 2 both match",
          context={"has_fines": True, "age": 30}),
+    Case("date_overflow.yaml", "evaluate", "DATE_OVERFLOW", "64:5", "node 'window': 2026-03-01 plus 999999999 days "
+         "is outside the calendar, whatever the context", context=ADULT),
     # 0. paths: a path that is not a file is never read; what a walk meets is a finding, never silence
     Case("file_not_regular.yaml", "load", "FILE", "1:1", "is a folder, not a regular file"),
     Case("folder_no_policy", "check", "FOLDER_NO_POLICY", "1:1", "no policy file (<id>/<version>.yaml"),
