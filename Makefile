@@ -77,6 +77,7 @@ bench: $(STAMP)
 	$(PY) bench/batch.py
 	$(PY) bench/check_scale.py
 	$(PY) bench/diff_population.py
+	$(PY) bench/quadratic.py
 
 # Mutation testing, on demand (minutes, not in CI): make mutate [MODULE=expr]
 MUTMUT_VERSION := 3.8.1
