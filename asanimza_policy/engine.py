@@ -291,8 +291,8 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
     except OutOfRange as e:
         field = _blame(policy, values, e.names)
         if field is None:
-            raise PolicyError([Finding.at("DATE_OVERFLOW", f"node {node.id!r}: {e}, whatever the context; the "
-                                          "policy's date arithmetic cannot be evaluated", policy.path, node.pos)]) from None
+            message = f"node {node.id!r}: {e}, whatever the context; the policy's date arithmetic cannot be evaluated"
+            raise PolicyError([Finding.at("DATE_OVERFLOW", message, policy.path, node.pos)]) from None
         raise InvalidContext(f"{field}: {e}", field) from None
     raise _gap(policy, node, "the walk did not reach an outcome")  # pragma: no cover, no mutate - graphs are acyclic
 

@@ -61,7 +61,8 @@ def test_long_words_get_no_suggestion_and_cost_nothing():
 def test_the_closest_source_line_compares_a_bounded_number_of_lines():
     lines = [f"Paragraph {i} of the rules explains step {i % 97} of the procedure in words." for i in range(20_000)]
     index = _Lines(lines)
-    cites = [f"Paragraph {i} of the rules explains step {i % 97} of the procedure in word." for i in range(400, 20_000, 400)]
+    cites = [f"Paragraph {i} of the rules explains step {i % 97} of the procedure in word."
+             for i in range(400, 20_000, 400)]
     close = [index.closest(c) for c in cites]
     assert index.compared <= _Lines.SHORTLIST * len(cites)
     assert all(c is not None and c.startswith("Paragraph") for c in close)
