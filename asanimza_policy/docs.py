@@ -119,7 +119,11 @@ def _inputs_section(policy) -> list[str]:
         if inp.values:
             answer += " " + ", ".join(f"`{v}`" + (f" ({inp.labels[v]})" if v in inp.labels else "")
                                       for v in inp.values)
-        out.append(f"| {i} | `{inp.name}` | {cell(answer)} | {cell(inp.question)} | {cell(inp.description)} |")
+        question = inp.question
+        if inp.question_template is not None:      # placeholders as words a reader follows: *online window opens*
+            from .template import fill_known
+            question = fill_known(inp.question_template, lambda name: f"*{name.replace('_', ' ')}*")
+        out.append(f"| {i} | `{inp.name}` | {cell(answer)} | {cell(question)} | {cell(inp.description)} |")
     out.append("")
     if policy.derived:
         out += ["Values the policy computes from the answers and the evaluation date (*as of*):", "",
