@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import render
 from .codes import CODES, STAGES
+from .template import for_readers
 from .routes import derived_words, outcome_citations, route_assumptions, routes, step_words, unreachable
 from .words import branch_words, kinds_of
 
@@ -119,10 +120,7 @@ def _inputs_section(policy) -> list[str]:
         if inp.values:
             answer += " " + ", ".join(f"`{v}`" + (f" ({inp.labels[v]})" if v in inp.labels else "")
                                       for v in inp.values)
-        question = inp.question
-        if inp.question_template is not None:      # placeholders as words a reader follows: *online window opens*
-            from .template import fill_known
-            question = fill_known(inp.question_template, lambda name: f"*{name.replace('_', ' ')}*")
+        question = for_readers(inp.question_template, inp.question)
         out.append(f"| {i} | `{inp.name}` | {cell(answer)} | {cell(question)} | {cell(inp.description)} |")
     out.append("")
     if policy.derived:

@@ -9,6 +9,7 @@ from html import escape
 from pathlib import Path
 
 from .routes import derived_words, outcome_citations, routes, step_words
+from .template import for_readers
 from .words import value_words
 
 CSS = """
@@ -84,7 +85,7 @@ def html_page(policy, versions, svg: str | None) -> str:
         if inp.values:
             answer += " " + ", ".join(v + (f" ({inp.labels[v]})" if v in inp.labels else "") for v in inp.values)
         out.append(f"<tr><td>{i}</td><td><code>{e(inp.name)}</code></td><td>{e(answer)}</td>"
-                   f"<td>{e(inp.question)}</td></tr>")
+                   f"<td>{e(for_readers(inp.question_template, inp.question).replace('*', ''))}</td></tr>")
     out.append("</table>")
     if policy.derived:
         out.append("<table><tr><th>computed value</th><th>rule</th></tr>")

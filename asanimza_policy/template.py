@@ -97,3 +97,11 @@ def fill_known(template: Template, lookup: Callable[[str], Any]) -> str:
 def plain(template: Template) -> str:
     """The text with every placeholder left out (nothing is known)."""
     return fill_known(template, lambda name: ex.Unknown((name,)))
+
+
+def for_readers(template: Template | None, text: str) -> str:
+    """A text for the generated docs: each placeholder as the words of its name,
+    in italics (``*online window opens*``); ``text`` when there are none."""
+    if template is None:
+        return text
+    return fill_known(template, lambda name: f"*{name.replace('_', ' ')}*")
