@@ -190,7 +190,22 @@ def _class_key(sa: tuple, sb: tuple) -> tuple[str, str]:
     return before, after
 
 
+_semantic: dict[tuple, tuple[list[DecisionClass], int, bool]] = {}
+
+
 def semantic_diff(a: Policy, b: Policy, as_of: date, budget: int = 200_000) -> tuple[list[DecisionClass], int, bool]:
+    """The classes of contexts whose decision changes; computed once per process
+    for a pair of version contents (the generated docs show it on both pages)."""
+    key = (a.id, a.version, a.sha256, b.id, b.version, b.sha256, as_of, budget)
+    if key not in _semantic:
+        if len(_semantic) > 64:
+            _semantic.clear()
+        _semantic[key] = _semantic_diff(a, b, as_of, budget)
+    classes, seen, complete = _semantic[key]
+    return [DecisionClass(c.before, c.after, c.count, dict(c.example), c.as_of) for c in classes], seen, complete
+
+
+def _semantic_diff(a: Policy, b: Policy, as_of: date, budget: int) -> tuple[list[DecisionClass], int, bool]:
     classes: dict[tuple[str, str], DecisionClass] = {}
     seen = 0
     result = explore((a, b), as_of, budget)
