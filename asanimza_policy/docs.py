@@ -18,8 +18,8 @@ from pathlib import Path
 
 from . import render
 from .codes import CODES, STAGES
-from .template import for_readers
 from .routes import derived_words, outcome_citations, route_assumptions, routes, step_words, unreachable
+from .template import for_readers
 from .words import branch_words, kinds_of
 
 BUILD = "_build"
