@@ -447,6 +447,9 @@ def _cmd_test(args) -> tuple[str, int]:
         for f in problems:
             out.append(f.format())
             failed += 1
+        tested = sorted({r.tested for r in results if r.tested})
+        if tested:
+            out.append(f"{shown}: tested against {', '.join(tested)}")
         for r in results:
             if not r.ok or args.verbose:
                 out.append(r.format())

@@ -345,7 +345,26 @@ def resolve(policy_id: str, as_of: date | None = None, version: str | None = Non
     A version that does not build breaks only the dates it is in effect on (and
     an explicit request for it); its dates are read without building it.
     """
-    entries = _entries(policy_id)
+    return _choose(_entries(policy_id), policy_id, as_of, version)
+
+
+def resolve_files(files: list[Path], policy_id: str, as_of: date | None = None,
+                  version: str | None = None) -> tuple[Policy, date]:
+    """Like :func:`resolve`, among the given version files (a draft folder's),
+    by the same rules, without looking at the registry."""
+    return _choose([_entry(f) for f in sorted(files, key=lambda f: semver_key(f.stem))], policy_id, as_of, version)
+
+
+def draft_files(folder: Path, policy_id: str) -> list[Path]:
+    """The ``<version>.yaml`` files of ``folder`` when it is the folder of
+    ``policy_id`` (named by it); none otherwise."""
+    if folder.name != policy_id:
+        return []
+    return [Path(e.path) for e in _listing(folder) if e.name.endswith(".yaml") and SEMVER.match(e.name[:-5])]
+
+
+def _choose(entries: list[_Version], policy_id: str, as_of: date | None,
+            version: str | None) -> tuple[Policy, date]:
     conflict = _conflicts(entries)
     if conflict is not None:
         raise conflict

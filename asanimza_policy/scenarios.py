@@ -49,6 +49,7 @@ class Result:
     pos: Position
     problems: tuple[str, ...] = ()
     decision: Any = field(default=None, repr=False, compare=False)
+    tested: str | None = None       # the policy file the scenario ran against, as shown
 
     @property
     def ok(self) -> bool:
@@ -198,6 +199,8 @@ def run_file(path: str | Path, display: str | None = None,
     """Run every scenario of a file; shape problems come back as findings.
     ``listeners`` hear every walk (coverage is one)."""
     from . import evaluate  # the public API, as an integrator calls it
+    from .context import parse_date
+    from .registry import draft_files, resolve, resolve_files
 
     try:
         doc, problems = load_scenarios(path, display)
@@ -207,14 +210,23 @@ def run_file(path: str | Path, display: str | None = None,
         return [], problems
     data = doc.data
     results = []
+    # a scenario file in <id>/tests/ is about the policy files beside it (a draft), when there are any
+    draft = draft_files(Path(path).parent.parent, data["policy"]) if Path(path).parent.name == "tests" else []
     for i, sc in enumerate(data["scenarios"]):
         p = ("scenarios", i)
         expect = sc["expect"]
         version = sc.get("version", data.get("version"))
+        version = str(version) if version is not None else None
         pos = doc.pos(p)
+        tested = None
         try:
-            decision = evaluate(data["policy"], sc.get("context", {}), as_of=sc.get("as_of"),
-                                version=str(version) if version is not None else None, listeners=listeners)
+            day = parse_date(sc.get("as_of"), "as_of")
+            if draft:
+                policy, day = resolve_files(draft, data["policy"], day, version)
+            else:
+                policy, day = resolve(data["policy"], day, version)
+            tested = policy.path
+            decision = evaluate(policy, sc.get("context", {}), as_of=day, listeners=listeners)
         except InvalidContext as e:
             want = expect.get("error")
             named = e.field or "context"
@@ -225,7 +237,7 @@ def run_file(path: str | Path, display: str | None = None,
                 probs = (f"error: expected InvalidContext naming {want!r}, got one naming {named!r}: {e}",)
             else:
                 probs = ()
-            results.append(Result(doc.path, sc["name"], pos, probs))
+            results.append(Result(doc.path, sc["name"], pos, probs, tested=tested))
             continue
         except (PolicyNotFound, PolicyError) as e:
             results.append(Result(doc.path, sc["name"], pos, (f"{type(e).__name__}: {e}",)))
@@ -235,5 +247,5 @@ def run_file(path: str | Path, display: str | None = None,
         if "error" in expect:
             differ.insert(0, f"expected InvalidContext containing {expect['error']!r}, got a decision "
                              f"({actual['status']})")
-        results.append(Result(doc.path, sc["name"], pos, tuple(differ), decision))
+        results.append(Result(doc.path, sc["name"], pos, tuple(differ), decision, tested))
     return results, []

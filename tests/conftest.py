@@ -98,3 +98,12 @@ def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
     finally:
         sys.stdin, sys.stdout, sys.stderr = saved
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+from .policies import all_policy_files, policy_param_ids  # noqa: E402
+
+
+@pytest.fixture(params=all_policy_files(), ids=policy_param_ids)
+def any_policy_file(request) -> Path:
+    """Each version file of every policy, shipped and fixture (tests/policies.py)."""
+    return request.param

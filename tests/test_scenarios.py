@@ -1,4 +1,4 @@
-"""Every scenario file of every shipped policy, one pytest test per scenario."""
+"""Every scenario file of every policy (shipped and fixture), one pytest test per scenario."""
 from __future__ import annotations
 
 import pytest
@@ -7,8 +7,9 @@ from asanimza_policy.coverage import Coverage
 from asanimza_policy.scenarios import run_file
 
 from .conftest import ROOT
+from .policies import all_policy_files, all_scenario_files
 
-FILES = sorted((ROOT / "policies").glob("*/tests/*.yaml"))
+FILES = all_scenario_files()
 
 
 def _cases():
@@ -16,7 +17,7 @@ def _cases():
         results, problems = run_file(f)
         assert not problems, [p.format() for p in problems]
         for r in results:
-            yield pytest.param(r, id=f"{f.stem}:{r.name}")
+            yield pytest.param(r, id=f"{f.parent.parent.name}/{f.stem}:{r.name}")
 
 
 @pytest.mark.parametrize("result", list(_cases()))
@@ -24,13 +25,20 @@ def test_scenario(result):
     assert result.ok, result.format()
 
 
-def test_shipped_scenarios_walk_every_node_and_edge():
+def test_every_policy_has_scenarios_beside_it():
+    folders = {f.parent for f in all_policy_files()}
+    assert {"asan-imza-renewal", "library-card"} <= {d.name for d in folders}
+    assert folders == {f.parent.parent for f in FILES}
+
+
+def test_scenarios_walk_every_node_and_edge_of_every_version():
     cov = Coverage()
     for f in FILES:
         run_file(f, listeners=(cov,))
-    reports = cov.reports()
-    assert len(reports) == 2          # the scenarios of each version run against it: 1.0.0 and 1.1.0
-    for report in reports:
+    reports = {(r.policy, r.version): r for r in cov.reports()}
+    tested = {(f.parent.name, f.stem) for f in all_policy_files()}
+    assert set(reports) == tested
+    for report in reports.values():
         assert (report.node_percent, report.edge_percent) == (100.0, 100.0), report.format()
 
 
