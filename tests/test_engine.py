@@ -229,7 +229,7 @@ def test_a_policy_of_another_domain(toy_policies):
                     as_of=date(2026, 3, 1))
     assert (d.outcome, d.documents) == ("minor", ("card", "guardian_note"))
     assert d.to_dict()["steps"][0]["not_before"] == "2026-02-24"
-    assert d.citations == ("Cards can be renewed in the last 14 days.",)
+    assert d.citations == ("Cards can be renewed in the last 14 days.", "Minors need a note from a parent.")
     assert d.assumptions == (("desk_hours", "The rules do not give opening hours."),)
     first = ap.evaluate("library-card", {"has_fines": True, "branch": "east"}, as_of=date(2026, 3, 1))
     assert first.steps[0].text == "Pay your fines at the east branch."

@@ -92,7 +92,7 @@ LIBRARY = ROOT / "tests" / "fixtures" / "policies"
 RIGHT = {
     "status": "complete", "outcome": "minor", "missing": [], "documents": ["card", "guardian_note"],
     "trace": ["fines", "window", "minor"], "steps": [{"action": "go", "not_before": "2026-02-24"}],
-    "citations": ["Cards can be renewed in the last 14 days."],
+    "citations": ["Cards can be renewed in the last 14 days.", "Minors need a note from a parent."],
     "citations_include": ["Cards can be renewed in the last 14 days."], "assumptions": ["desk_hours"],
 }
 
@@ -131,12 +131,13 @@ def test_every_expectation_met_passes(tmp_path, monkeypatch):
     ("steps", [{"action": "pay"}], "step 1 action: expected 'pay', got 'go'"),
     ("steps", [{"not_before": "2026-02-25"}], "step 1 not_before: expected '2026-02-25', got '2026-02-24'"),
     ("steps", [{"deadline": "2026-02-25"}], "step 1: has no field 'deadline' (its fields: action, text, not_before)"),
-    ("citations", [], "citations differ; not expected: ['Cards can be renewed in the last 14 days.']; missing: []"),
-    ("citations", ["Minors need a note from a parent."],
+    ("citations", [], "citations differ; not expected: ['Cards can be renewed in the last 14 days.', "
+                      "'Minors need a note from a parent.']; missing: []"),
+    ("citations", ["Minors need a note from a parent.", "A reader who owes fines pays them before the card is renewed."],
      "citations differ; not expected: ['Cards can be renewed in the last 14 days.']; "
-     "missing: ['Minors need a note from a parent.']"),
-    ("citations_include", ["Minors need a note from a parent."],
-     "citation missing: 'Minors need a note from a parent.'"),
+     "missing: ['A reader who owes fines pays them before the card is renewed.']"),
+    ("citations_include", ["A reader who owes fines pays them before the card is renewed."],
+     "citation missing: 'A reader who owes fines pays them before the card is renewed.'"),
     ("assumptions", [], "assumptions: expected [], got ['desk_hours']"),
     ("error", "age", "expected InvalidContext containing 'age', got a decision (complete)"),
 ])
