@@ -110,6 +110,7 @@ def _own_reads(policy: Policy, node, deep: bool = False) -> set[str]:
         for step in getattr(node, "steps", ()):
             todo += [n for e in ((step.when,) if step.when else ()) + tuple(step.with_.values()) for n in e.names]
             todo += [n for n in step.text.names if n not in policy.actions[step.action].fields]
+        todo += [n for e in getattr(node, "document_when", ()) if e is not None for n in e.names]
     while todo:
         n = todo.pop()
         if n in out:
@@ -260,6 +261,9 @@ def _plan(policy: Policy, node, chosen: dict) -> None:
         for kind, value in step.text.parts:
             if kind == "name" and value not in fields:
                 scope.lookup(value)
+    for e in node.document_when:
+        if e is not None:
+            e.fn(scope)
 
 
 def _choose(policy: Policy, node: DecisionNode, truth: list, chosen: dict, r: NodeResult) -> str | None:

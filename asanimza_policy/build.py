@@ -47,6 +47,7 @@ from .model import (
 )
 from .shape import _MISSING, ShapeReader
 from .template import parse_template
+from .build_entries import input_range, outcome_documents
 
 INPUT_TYPES = ("boolean", "enum", "date", "integer", "string")
 FIELD_TYPES = ("date", "string", "integer", "boolean")
@@ -285,7 +286,7 @@ class PolicyBuilder(ShapeReader):
 
     def _inputs(self, raw) -> dict[str, Input]:
         out: dict[str, Input] = {}
-        keys = ("type", "values", "labels", "question", "description", "optional")
+        keys = ("type", "values", "labels", "question", "description", "optional", "minimum", "maximum")
         for name, body, p in self.section(raw, "inputs", "input", keys, ("type", "question")):
             found_before = len(self.findings)
             if name in ex.RESERVED:
@@ -321,13 +322,14 @@ class PolicyBuilder(ShapeReader):
                     self.err("SCHEMA_TYPE", f"optional must be true or false; got {kind_of(optional)}",
                              p + ("optional",))
                     optional = False
+            low, high = input_range(self, body, p, typ)
             if len(self.findings) > found_before:
                 # reported here; later stages see the name as broken (no second finding) and
                 # never read the half-built input (an enum without values, ...)
                 self.broken_inputs.add(name)
             elif typ and question:
                 out[name] = Input(name, typ, values or None, question, desc, MappingProxyType(labels),
-                                  self.doc.pos(p), optional)
+                                  self.doc.pos(p), optional, minimum=low, maximum=high)
         return out
 
     def _derived(self, raw) -> tuple[dict[str, Derived], tuple[str, ...]]:
@@ -623,18 +625,14 @@ class PolicyBuilder(ShapeReader):
                 step = self._step(raw, sp, f"{nid}#{i + 1}")
                 if step:
                     steps.append(step)
-        docs = self.strings(body.get("documents"), p + ("documents",), "documents")
-        for i, d in enumerate(docs):
-            if d not in self.documents:
-                self.err("REF_DOCUMENT", f"document {d!r} is not declared under documents"
-                         f"{did_you_mean(d, self.documents)}", p + ("documents", i))
+        docs, document_when = outcome_documents(self, body.get("documents"), p + ("documents",))
         caveats = self.caveat_refs(body, p)
         explanation = self.names_template(common["description"], p + ("description",), "description") \
             if common["description"] else None
         if status is None:
             return None
         return OutcomeNode(nid, common["title"], common["description"], status, tuple(steps), docs,
-                           common["cites"], common["assumes"], self.doc.pos(p), caveats, explanation)
+                           common["cites"], common["assumes"], self.doc.pos(p), caveats, explanation, document_when)
 
     def _check_optional_reads(self, derived, nodes, start) -> None:
         """An optional input is never asked: each read needs given() on the way (guards.py)."""

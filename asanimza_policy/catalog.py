@@ -119,6 +119,10 @@ def _input_schema(inp: Input) -> dict[str, Any]:
         out["type"] = ["boolean", "null"]
     elif inp.type == "integer":
         out["type"] = ["integer", "null"]
+        if inp.minimum is not None:
+            out["minimum"] = inp.minimum
+        if inp.maximum is not None:
+            out["maximum"] = inp.maximum
     elif inp.type == "date":
         out.update(type=["string", "null"], format="date", pattern=DATE_PATTERN)
     elif inp.type == "enum":

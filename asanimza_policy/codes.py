@@ -104,6 +104,7 @@ _ROWS = (
     Code("SCHEMA_DATES", "shape", "`effective_until` before `effective_from`", "swap or correct the dates"),
     Code("SCHEMA_TIMEZONE", "shape", "not an IANA time zone", "use a name such as `Asia/Baku`"),
     Code("SCHEMA_DUPLICATE", "shape", "an enum lists a value twice", "remove the repeat"),
+    Code("SCHEMA_RANGE", "shape", "an integer input's `minimum` is greater than its `maximum`", "swap them"),
     Code("SCHEMA_LIMIT", "shape", "more than 100 steps in one outcome", "split the outcome"),
     # 3. model
     Code("REF_NODE", "model", "`start`, a `goto` or an `otherwise` names a node that does not exist",

@@ -54,9 +54,14 @@ def _check(inp: Input, value: Any) -> Any:
     if t == "date":
         return parse_date(value, name)
     if t == "integer":
-        if type(value) is int:
-            return value
-        raise InvalidContext(f"{name}: expected a whole number; got {_show(value)}", name)
+        if type(value) is not int:
+            raise InvalidContext(f"{name}: expected a whole number; got {_show(value)}", name)
+        low, high = inp.minimum, inp.maximum
+        if (low is not None and value < low) or (high is not None and value > high):
+            want = (f"from {low} to {high}" if low is not None and high is not None
+                    else f"at least {low}" if low is not None else f"at most {high}")
+            raise InvalidContext(f"{name}: expected a whole number {want}; got {value}", name)
+        return value
     if not isinstance(value, str):
         want = f"one of {choice_list(inp.values)}" if t == "enum" else "text"
         raise InvalidContext(f"{name}: expected {want}; got {_show(value)}", name)

@@ -227,6 +227,10 @@ def domains_of(policy: Policy) -> Domains:
     for step in _steps(policy):
         if step.when is not None:
             d.read(step.when.ast)
+    for node in policy.nodes.values():
+        for e in getattr(node, "document_when", ()):
+            if e is not None:
+                d.read(e.ast)
     return d
 
 

@@ -218,11 +218,12 @@ def _inputs_behind(policy: Policy, names: Iterable[str]) -> list[str]:
 class _End:
     """What an outcome hands back to the walk: itself and the steps planned for the person."""
 
-    __slots__ = ("node", "steps")
+    __slots__ = ("node", "steps", "documents")
 
-    def __init__(self, node: OutcomeNode, steps: tuple[PlannedStep, ...]):
+    def __init__(self, node: OutcomeNode, steps: tuple[PlannedStep, ...], documents: tuple[str, ...]):
         self.node = node
         self.steps = steps
+        self.documents = documents
 
 
 def _at_decision(policy: Policy, node: DecisionNode, scope: _Scope, ls) -> str | Unknown:
@@ -240,6 +241,16 @@ def _at_decision(policy: Policy, node: DecisionNode, scope: _Scope, ls) -> str |
 def _at_outcome(policy: Policy, node: OutcomeNode, scope: _Scope, ls) -> _End | Unknown:
     """The planned steps, or the Unknown that blocks one of them."""
     planned, used, unknown = _plan(policy, node, scope)
+    documents = node.documents
+    if node.document_when:
+        kept = []
+        for doc, when in zip(node.documents, node.document_when, strict=True):
+            v = True if when is None else when.fn(scope)
+            if type(v) is Unknown:
+                unknown = _merge(unknown, v)
+            elif v:
+                kept.append(doc)
+        documents = tuple(dict.fromkeys(kept))
     if unknown is not None:
         return unknown
     for step in used:
@@ -247,7 +258,7 @@ def _at_outcome(policy: Policy, node: OutcomeNode, scope: _Scope, ls) -> _End | 
             listener.step_planned(node, step)
     for listener in ls:
         listener.outcome_reached(node)
-    return _End(node, tuple(planned))
+    return _End(node, tuple(planned), documents)
 
 
 # What the walk does at each kind of node: returns the next node's id, an
@@ -287,7 +298,7 @@ def run(policy: Policy, context: Any, as_of: date, listeners: Iterable[Listener]
                 end = result.node
                 explanation = fill_known(end.explanation, scope.lookup) if end.explanation else None
                 return _decision(policy, as_of, recorder, end.status, outcome=end.id, missing=(), steps=result.steps,
-                                 documents=end.documents, title=end.title, explanation=explanation or None)
+                                 documents=result.documents, title=end.title, explanation=explanation or None)
     except OutOfRange as e:
         field = _blame(policy, values, e.names)
         if field is None:

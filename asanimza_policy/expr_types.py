@@ -12,7 +12,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from calendar import monthrange
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from .dates import parse_iso_date
@@ -121,6 +122,54 @@ def _add_days(a: Args) -> Type:
     a.expect(0, DATE, "add_days() first argument")
     a.expect(1, INTEGER, "add_days() second argument")
     return DATE
+
+
+def add_months(d: date, n: int) -> date:
+    """``d`` moved by ``n`` calendar months.  The end-of-month rule: a day the
+    target month lacks becomes its last day (31 January + 1 month = 28 February,
+    or 29 in a leap year; 29 February + 12 months = 28 February).
+    ``OverflowError`` outside years 1 to 9999."""
+    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
+    if not 1 <= y <= 9999:
+        raise OverflowError(f"year {y} is outside the calendar")
+    return date(y, m + 1, min(d.day, monthrange(y, m + 1)[1]))
+
+
+def months_between(a: date, b: date) -> int:
+    """Whole months from ``a`` to ``b``: the largest n with add_months(a, n) <= b
+    (negative, the same from ``b`` back to ``a``, when ``b`` is earlier)."""
+    if b < a:
+        return -months_between(b, a)
+    n = (b.year - a.year) * 12 + b.month - a.month
+    return n - 1 if add_months(a, n) > b else n
+
+
+def years_between(a: date, b: date) -> int:
+    """Whole years from ``a`` to ``b`` (an age: years_between(birth_date, as_of));
+    whole months // 12, so someone born on 29 February is a year older on 28 February."""
+    m = months_between(a, b)
+    return m // 12 if m >= 0 else -(-m // 12)
+
+
+def _date_and_count(a: Args) -> Type:
+    f = a.call.func
+    a.count(2)
+    a.expect(0, DATE, f"{f}() first argument")
+    a.expect(1, INTEGER, f"{f}() second argument")
+    return DATE
+
+
+def _two_dates(a: Args) -> Type:
+    a.count(2)
+    a.expect(0, DATE, f"{a.call.func}()")
+    a.expect(1, DATE, f"{a.call.func}()")
+    return INTEGER
+
+
+function("add_months", add_months, outside="{0} plus {1} months")(_date_and_count)
+function("add_years", lambda d, n: add_months(d, 12 * n), outside="{0} plus {1} years")(_date_and_count)
+function("months_between", months_between)(_two_dates)
+function("years_between", years_between)(_two_dates)
 
 
 def _least_and_greatest(a: Args) -> Type:

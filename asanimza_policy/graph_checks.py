@@ -59,6 +59,8 @@ def _expressions(policy: Policy):
         if step.when is not None:
             yield step.when
         yield from step.with_.values()
+    for node in policy.nodes.values():
+        yield from (e for e in getattr(node, "document_when", ()) if e is not None)
 
 
 def _all_steps(policy: Policy):

@@ -177,6 +177,9 @@ def unguarded(inputs: Mapping[str, Input], derived: Mapping[str, Derived], nodes
             for e in (step.when, *step.with_.values()):
                 for n in g.given_misuse(_ast(e)):
                     out.append((("nodes", nid, "steps", i), n, "given"))
+        for i, e in enumerate(getattr(node, "document_when", ())):
+            for n in g.given_misuse(_ast(e)):
+                out.append((("nodes", nid, "documents", i, "when"), n, "given"))
     if not g.optional:
         return out
     guarded = node_guards(g, nodes, start)
@@ -196,4 +199,7 @@ def unguarded(inputs: Mapping[str, Input], derived: Mapping[str, Derived], nodes
                 for where, n in step_reads(g, step, have):
                     inline = step.id.startswith(f"{nid}#")
                     out.append((("nodes", nid, "steps", i) + (where if inline else ()), n, "read"))
+            for i, e in enumerate(node.document_when):
+                for n in sorted(g.reads(_ast(e), have)):
+                    out.append((("nodes", nid, "documents", i, "when"), n, "read"))
     return out

@@ -46,6 +46,8 @@ class Input:
     optional: bool = False
     # the question's {name} placeholders (derived values, inputs, as_of); see template.py
     question_template: Template | None = field(default=None, compare=False)
+    minimum: int | None = None   # integer inputs: the least and greatest value a context may give
+    maximum: int | None = None
 
     @property
     def expr_type(self) -> ex.Type:
@@ -177,6 +179,8 @@ class OutcomeNode:
     caveats: tuple[str, ...] = ()
     # the description's {name} placeholders, filled in as the decision's explanation
     explanation: Template | None = field(default=None, compare=False)
+    # beside documents, each entry's condition (None: always); empty when no entry has one
+    document_when: tuple[ex.Expression | None, ...] = ()
     kind = "outcome"
 
     @property

@@ -38,7 +38,10 @@ def _leaf(err):
     from jsonschema.exceptions import best_match
 
     while err.context:
-        err = best_match(err.context)
+        # an alternative of another type than the value (a name, where a mapping was written) says
+        # less than the one of its type: "unknown key 'x' in a step" beats "must be string"
+        fitting = [e for e in err.context if e.validator != "type" or e.relative_path]
+        err = best_match(fitting or err.context)
     return err
 
 

@@ -151,6 +151,10 @@ class Words:
                 return self._shift(args[0], args[1], 1)
             if node.func == "days_between":
                 return f"the days from {self.term(args[0])} to {self.term(args[1])}"
+            if node.func in ("add_months", "add_years"):
+                return self._shift(args[0], args[1], 1, node.func[4:-1])
+            if node.func in ("months_between", "years_between"):
+                return f"the whole {node.func.split('_')[0]} from {self.term(args[0])} to {self.term(args[1])}"
             if node.func == "given":
                 return f"({self.condition(node)})"
             if node.func not in ("min", "max") or not args:     # a function without a phrase here
@@ -162,16 +166,15 @@ class Words:
             return f"{which} of {', '.join(terms[:-1])} and {terms[-1]}"
         return f"({self.condition(node)})"
 
-    def _shift(self, day, days, sign: int) -> str:
-        """``day`` moved by ``days`` (times ``sign``) in words."""
+    def _shift(self, day, days, sign: int, unit: str = "day") -> str:
+        """``day`` moved by ``days`` (times ``sign``) days, months or years, in words."""
         base = self.term(day)
         if type(days).__name__ == "Literal" and type(days.value) is int:
             n = days.value * sign
             if n == 0:
                 return base
-            unit = "day" if abs(n) == 1 else "days"
-            return f"{abs(n)} {unit} {'after' if n > 0 else 'before'} {base}"
-        return f"{base} {'plus' if sign > 0 else 'minus'} {self.term(days)} days"
+            return f"{abs(n)} {unit}{'s' * (abs(n) != 1)} {'after' if n > 0 else 'before'} {base}"
+        return f"{base} {'plus' if sign > 0 else 'minus'} {self.term(days)} {unit}s"
 
     def kind(self, node) -> str:
         """The type kind of a tree (enough of it to choose words)."""
@@ -182,9 +185,9 @@ class Words:
         if kind == "Name":
             return self.kinds.get(node.name, "string")
         if kind == "Call":
-            if node.func in ("date", "add_days"):
+            if node.func in ("date", "add_days", "add_months", "add_years"):
                 return "date"
-            if node.func == "days_between":
+            if node.func in ("days_between", "months_between", "years_between"):
                 return "integer"
             if node.func == "given":
                 return "boolean"

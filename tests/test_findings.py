@@ -62,6 +62,7 @@ CASES = [
     Case("schema_version.yaml", "load", "SCHEMA_VERSION", "3:10", "must be a semantic version like 1.0.0; got '1.0'"),
     Case("schema_date.yaml", "check", "SCHEMA_DATE", "5:17", "must be a date YYYY-MM-DD; got '2026-02-30'"),
     Case("schema_dates.yaml", "check", "SCHEMA_DATES", "6:18", "effective_until 2025-12-31 is before effective_from"),
+    Case("schema_range.yaml", "check", "SCHEMA_RANGE", "14:14", "minimum 120 is greater than maximum 0"),
     Case("schema_timezone.yaml", "check", "SCHEMA_TIMEZONE", "7:11", "unknown time zone 'Europe/Lisbn'"),
     Case("schema_duplicate.yaml", "load", "SCHEMA_DUPLICATE", "23:13", "values of 'branch' repeat"),
     Case("schema_limit.yaml", "load", "SCHEMA_LIMIT", "100:12", "more than 100 steps"),
