@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .cli_versions import VERSION_COMMANDS, add_version_commands
 from .errors import InvalidContext, PolicyError
+from .scaffold import NEW_COMMANDS, add_new_command
 from .status import HANDLED, status_of
 
 PROG = "asanimza-policy"
@@ -145,6 +146,7 @@ def _parser() -> _Parser:
     t.add_argument("--min-coverage", type=_percent_arg, metavar="N", help="fail when the node or edge coverage "
                    "of a policy version is below N percent")
     add_version_commands(sub, _date_arg)
+    add_new_command(sub)
     return p
 
 
@@ -492,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text, code = {"evaluate": _cmd_evaluate, "ask": _cmd_ask, "check": _cmd_check,
                        "test": _cmd_test, "render": _cmd_render, "serve": _cmd_serve,
                        "context-schema": _cmd_context_schema, "docs": _cmd_docs,
-                       "batch": _cmd_batch, **VERSION_COMMANDS}[args.command](args)
+                       "batch": _cmd_batch, **VERSION_COMMANDS, **NEW_COMMANDS}[args.command](args)
         _emit(text)
         return code
     except UsageError as e:
