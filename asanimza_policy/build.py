@@ -47,7 +47,7 @@ from .model import (
 )
 from .shape import _MISSING, ShapeReader
 from .template import parse_template
-from .build_entries import input_range, outcome_documents
+from .build_entries import input_range, outcome_documents, web_address
 
 INPUT_TYPES = ("boolean", "enum", "date", "integer", "string")
 FIELD_TYPES = ("date", "string", "integer", "boolean")
@@ -117,7 +117,7 @@ class PolicyBuilder(ShapeReader):
         keys = ("title", "url", "read_on", "text")
         for cid, body, p in self.section(raw, "caveats", "caveat", keys, keys):
             title = self.text(body.get("title", _MISSING), p + ("title",), "caveat title")
-            url = self.text(body.get("url", _MISSING), p + ("url",), "caveat url")
+            url = web_address(self, self.text(body.get("url", _MISSING), p + ("url",), "caveat url"), p + ("url",))
             read_on = self.day(body.get("read_on", _MISSING), p + ("read_on",), "read_on")
             text = self.text(body.get("text", _MISSING), p + ("text",), "caveat text")
             if title and url and read_on and text:
@@ -251,7 +251,7 @@ class PolicyBuilder(ShapeReader):
                                            ("title", "path")) is None:
             return None
         title = self.text(raw.get("title", _MISSING), p + ("title",), "source title")
-        url = self.text(raw.get("url"), p + ("url",), "source url", optional=True)
+        url = web_address(self, self.text(raw.get("url"), p + ("url",), "source url", optional=True), p + ("url",))
         path = self.text(raw.get("path", _MISSING), p + ("path",), "source path")
         uncited: list[tuple[str, str]] = []
         items = raw.get("uncited") or []

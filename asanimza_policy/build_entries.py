@@ -1,5 +1,5 @@
 """Entries the builder reads for it: an integer input's range, an outcome's documents
-(each an id, or an id with the condition under which it is needed)."""
+(each an id, or an id with the condition under which it is needed), a web address."""
 from __future__ import annotations
 
 from typing import Any
@@ -62,3 +62,12 @@ def outcome_documents(b, raw: Any, p: tuple) -> tuple[tuple[str, ...], tuple[ex.
             ids.append(item)
             whens.append(when)
     return tuple(ids), (tuple(whens) if any(w is not None for w in whens) else ())
+
+
+def web_address(b, url: str | None, p: tuple) -> str | None:
+    """A URL as the schema allows it (``^https?://``); None (reported) otherwise."""
+    if url is not None and not url.startswith(("http://", "https://")):
+        b.err("SCHEMA", f"{'.'.join(map(str, p))} must be a web address starting with http:// or https://; "
+                        f"got {url[:80]!r}", p)
+        return None
+    return url

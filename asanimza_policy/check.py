@@ -122,8 +122,10 @@ def _model_stage(s: Subject) -> Iterable[Finding]:
 
 FILE_STAGES: list[Stage] = [
     Stage("yaml", "file", _load_stage),
-    Stage("schema", "doc", _schema_stage),
-    Stage("model", "doc", _model_stage, once_per_place=True),
+    # the builder first: what it reports is what load() reports, so one defect reads the same in
+    # both; the schema adds only what the builder does not see at that place
+    Stage("model", "doc", _model_stage),
+    Stage("schema", "doc", _schema_stage, once_per_place=True),
     Stage("citations", "doc", lambda s: citation_findings(s.doc, s.path)),
     Stage("layout", "doc", lambda s: layout_findings(s.doc, s.path)),
     Stage("caveats", "policy", lambda s: caveat_findings(s.doc, s.policy)),

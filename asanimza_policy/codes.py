@@ -30,8 +30,9 @@ STAGES = {
               "with `.` and `tests` folders below the one named are not walked."),
     "yaml": ("1. YAML (the loader)", "A file whose YAML cannot be read stops here; the other stages need its data."),
     "shape": ("2. Shape (the JSON Schema, and the model builder)",
-              "The schema's findings and the model builder's own reading of the same rules, which runs even "
-              "without the schema (it is what the interpreter trusts)."),
+              "The model builder (what the interpreter trusts) and the JSON Schema (what editors use) read the "
+              "same rules and give one defect one code and one message: `check` reports what `load()` reports, "
+              "and the schema's finding only where the builder has none at that place."),
     "model": ("3. References and expressions (the model)",
               "Names that point nowhere, expressions that do not parse or type-check, loops."),
     "content": ("4. Content", "Citations against the source text, and the files' place among the versions."),
@@ -85,8 +86,8 @@ _ROWS = (
     Code("YAML_ENCODING", "yaml", "bytes that are not UTF-8, or an escape that leaves half of a surrogate pair",
          "save the file as UTF-8; write the character itself"),
     # 2. shape
-    Code("SCHEMA", "shape", "the schema's finding: a required key is missing, a value has the wrong type, is not "
-         "one of the allowed values, or does not match its pattern (semantic version, date, name)",
+    Code("SCHEMA", "shape", "a shape rule without a code of its own below (a `url` that is not a web address, a "
+         "value that does not match its pattern)",
          "the message says what is expected"),
     Code("SCHEMA_UNKNOWN_KEY", "shape", "a key the format does not have", "see the \"did you mean\" in the message"),
     Code("SCHEMA_EMPTY", "shape", "an empty file or an empty text", "write the value, or remove the key"),

@@ -97,6 +97,12 @@ def _describe(err) -> tuple[str, tuple, bool]:
     return f"{where}: {err.message}", path, False
 
 
+# the builder's codes for the same defects (tests/test_one_defect.py holds them to it)
+_CODES = {"additionalProperties": "SCHEMA_UNKNOWN_KEY", "enum": "SCHEMA_ENUM", "const": "SCHEMA_ENUM",
+          "type": "SCHEMA_TYPE", "required": "SCHEMA_REQUIRED", "uniqueItems": "SCHEMA_DUPLICATE",
+          "maxItems": "SCHEMA_LIMIT"}
+
+
 def schema_findings(doc: Document) -> list[Finding]:
     """Every schema violation of the document, at its position."""
     out: list[Finding] = []
@@ -109,6 +115,6 @@ def schema_findings(doc: Document) -> list[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        code = "SCHEMA_UNKNOWN_KEY" if err.validator == "additionalProperties" else "SCHEMA"
+        code = _CODES.get(err.validator, "SCHEMA")
         out.append(Finding.at(code, message, doc.path, pos))
     return out

@@ -86,7 +86,7 @@ def test_unknown_key_reported_once_at_the_key(policy_copy):
                               "    kind: outcome\n    statuz: not_covered\n"))
     found = check_file(path)
     assert [(f.line, f.col, f.code) for f in found] == [
-        (line, 5, "SCHEMA"), (line + 1, 5, "SCHEMA_UNKNOWN_KEY")]
+        (line, 5, "SCHEMA_REQUIRED"), (line + 1, 5, "SCHEMA_UNKNOWN_KEY")]
     assert "needs 'status'" in found[0].message
     assert "unknown key 'statuz'" in found[1].message and "did you mean 'status'" in found[1].message
     # the schema and the model both see it; the author is told once per place

@@ -52,7 +52,8 @@ class Case:
 CASES = [
     # 2. shape: what `check` shows (the JSON Schema's finding), and the interpreter's own reading (ap.load)
     Case("empty.yaml", "check", "SCHEMA_EMPTY", "1:1", "the file is empty"),
-    Case("schema_missing_title.yaml", "check", "SCHEMA", "2:1", "needs 'title'"),
+    Case("schema_missing_title.yaml", "check", "SCHEMA_REQUIRED", "2:1", "a policy file needs 'title'"),
+    Case("schema_url.yaml", "check", "SCHEMA", "11:8", "source.url must be a web address starting with http://"),
     Case("schema_missing_title.yaml", "load", "SCHEMA_REQUIRED", "2:1", "a policy file needs 'title'"),
     Case("schema_unknown_key.yaml", "check", "SCHEMA_UNKNOWN_KEY", "85:5", "unknown key 'note'"),
     Case("schema_type.yaml", "load", "SCHEMA_TYPE", "100:12", "steps must be a list; got text"),
