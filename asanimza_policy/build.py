@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import expr as ex
+from .build_entries import input_range, outcome_documents, web_address
 from .errors import PolicyError
 from .findings import ERROR, choice_list, did_you_mean, kind_of
 from .loader import Document
@@ -47,7 +48,6 @@ from .model import (
 )
 from .shape import _MISSING, ShapeReader
 from .template import parse_template
-from .build_entries import input_range, outcome_documents, web_address
 
 INPUT_TYPES = ("boolean", "enum", "date", "integer", "string")
 FIELD_TYPES = ("date", "string", "integer", "boolean")

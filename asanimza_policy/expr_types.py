@@ -10,9 +10,9 @@ docs/extending.md).
 from __future__ import annotations
 
 import operator
+from calendar import monthrange
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from calendar import monthrange
 from datetime import date, timedelta
 from typing import Any, TypeVar
 

@@ -133,7 +133,8 @@ def test_every_expectation_met_passes(tmp_path, monkeypatch):
     ("steps", [{"deadline": "2026-02-25"}], "step 1: has no field 'deadline' (its fields: action, text, not_before)"),
     ("citations", [], "citations differ; not expected: ['Cards can be renewed in the last 14 days.', "
                       "'Minors need a note from a parent.']; missing: []"),
-    ("citations", ["Minors need a note from a parent.", "A reader who owes fines pays them before the card is renewed."],
+    ("citations", ["Minors need a note from a parent.",
+                   "A reader who owes fines pays them before the card is renewed."],
      "citations differ; not expected: ['Cards can be renewed in the last 14 days.']; "
      "missing: ['A reader who owes fines pays them before the card is renewed.']"),
     ("citations_include", ["A reader who owes fines pays them before the card is renewed."],
