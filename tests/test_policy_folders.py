@@ -92,7 +92,8 @@ def _contexts(policy):
     for f in sorted((ap.registry.Path(policy.path).parent / "tests").glob("*.yaml")):
         doc, _ = load_scenarios(f)
         for sc in doc.data["scenarios"]:
-            if "error" not in sc["expect"]:
+            pinned = sc.get("version", doc.data.get("version"))
+            if "error" not in sc["expect"] and pinned in (None, policy.version):
                 yield sc.get("context", {}), date.fromisoformat(sc["as_of"])
 
 
