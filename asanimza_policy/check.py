@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from . import baseline
 from .build import TOP_KEYS, build_policy
@@ -62,12 +63,50 @@ class Subject:
     max_combinations: int | None = None   # for the logic analysis; None: its default
 
 
+class Built(NamedTuple):
+    """A file that built: the stages over the versions of one policy read these."""
+
+    doc: Document
+    policy: Policy
+
+
 @dataclass(frozen=True)
-class Stage:
+class FileStage:
+    """Reads the file itself; runs on every file."""
+
     name: str
-    needs: str                          # "file", "doc" or "policy"
     run: Callable[[Subject], Iterable[Finding]]
     once_per_place: bool = False
+
+    def apply(self, s: Subject) -> Iterable[Finding]:
+        return self.run(s)
+
+
+@dataclass(frozen=True)
+class DocStage:
+    """Reads the loaded document; skipped when the file did not load."""
+
+    name: str
+    run: Callable[[Subject, Document], Iterable[Finding]]
+    once_per_place: bool = False
+
+    def apply(self, s: Subject) -> Iterable[Finding]:
+        return () if s.doc is None else self.run(s, s.doc)
+
+
+@dataclass(frozen=True)
+class PolicyStage:
+    """Reads the built policy (and its document); skipped when it did not build."""
+
+    name: str
+    run: Callable[[Subject, Document, Policy], Iterable[Finding]]
+    once_per_place: bool = False
+
+    def apply(self, s: Subject) -> Iterable[Finding]:
+        return () if s.doc is None or s.policy is None else self.run(s, s.doc, s.policy)
+
+
+Stage = FileStage | DocStage | PolicyStage
 
 
 def _load_stage(s: Subject) -> Iterable[Finding]:
@@ -101,45 +140,43 @@ def _not_a_policy(data) -> str | None:
     return None
 
 
-def _schema_stage(s: Subject) -> Iterable[Finding]:
+def _schema_stage(s: Subject, doc: Document) -> Iterable[Finding]:
     from .schema import schema_findings
 
-    if s.doc.data is None:
+    if doc.data is None:
         return [Finding("SCHEMA_EMPTY", "the file is empty; a policy file is a mapping with id, version, nodes, ...",
-                        s.doc.path)]
-    return schema_findings(s.doc)
+                        doc.path)]
+    return schema_findings(doc)
 
 
-def _model_stage(s: Subject) -> Iterable[Finding]:
-    if s.doc.data is None:
+def _model_stage(s: Subject, doc: Document) -> Iterable[Finding]:
+    if doc.data is None:
         return []
     try:
-        s.policy = build_policy(s.doc)
+        s.policy = build_policy(doc)
     except PolicyError as e:
         return list(e.findings)
     return []
 
 
 FILE_STAGES: list[Stage] = [
-    Stage("yaml", "file", _load_stage),
+    FileStage("yaml", _load_stage),
     # the builder first: what it reports is what load() reports, so one defect reads the same in
     # both; the schema adds only what the builder does not see at that place
-    Stage("model", "doc", _model_stage),
-    Stage("schema", "doc", _schema_stage, once_per_place=True),
-    Stage("citations", "doc", lambda s: citation_findings(s.doc, s.path)),
-    Stage("layout", "doc", lambda s: layout_findings(s.doc, s.path)),
-    Stage("caveats", "policy", lambda s: caveat_findings(s.doc, s.policy)),
-    Stage("proofs", "policy", lambda s: proof_findings(s.doc, s.policy, s.path, s.max_combinations)),
-    Stage("lock", "policy", lambda s: lock_findings(s.doc, s.policy, s.path)),
-    Stage("source hash", "policy", lambda s: source_hash_findings(s.doc, s.policy, s.path)),
+    DocStage("model", _model_stage),
+    DocStage("schema", _schema_stage, once_per_place=True),
+    DocStage("citations", lambda s, doc: citation_findings(doc, s.path)),
+    DocStage("layout", lambda s, doc: layout_findings(doc, s.path)),
+    PolicyStage("caveats", lambda s, doc, policy: caveat_findings(doc, policy)),
+    PolicyStage("proofs", lambda s, doc, policy: proof_findings(doc, policy, s.path, s.max_combinations)),
+    PolicyStage("lock", lambda s, doc, policy: lock_findings(doc, policy, s.path)),
+    PolicyStage("source hash", lambda s, doc, policy: source_hash_findings(doc, policy, s.path)),
 ]
 
 
 def check_subject(s: Subject) -> list[Finding]:
     for stage in FILE_STAGES:
-        if (stage.needs == "doc" and s.doc is None) or (stage.needs == "policy" and s.policy is None):
-            continue
-        found = list(stage.run(s))
+        found = list(stage.apply(s))
         if stage.once_per_place:
             places = {(f.line, f.col) for f in s.findings}
             found = [f for f in found if (f.line, f.col) not in places]
@@ -290,15 +327,14 @@ def layout_findings(doc: Document, path: Path) -> list[Finding]:
             for key, message in layout_problems(pid, version, path)]
 
 
-def version_findings(versions: list[Subject]) -> list[Finding]:
+def version_findings(versions: list[Built]) -> list[Finding]:
     """Versions of one policy share its time zone, and no two start on the same day: a
     later ``effective_from`` supersedes the earlier version from that day on
     (``effective_until`` only withdraws a version), so a shared first day would
     leave the choice to chance."""
     out: list[Finding] = []
     first = versions[0].policy
-    for s in versions[1:]:
-        policy, doc = s.policy, s.doc
+    for doc, policy in versions[1:]:
         if policy.timezone != first.timezone:
             pos = doc.pos(("timezone",))
             out.append(Finding.at("VERSION_TIMEZONE", f"time zone {policy.timezone} differs from {first.timezone} "
@@ -315,7 +351,7 @@ def version_findings(versions: list[Subject]) -> list[Finding]:
 
 
 # Stages over the built versions of one policy, oldest first.
-POLICY_STAGES: list[Callable[[list[Subject]], Iterable[Finding]]] = [version_findings]
+POLICY_STAGES: list[Callable[[list[Built]], Iterable[Finding]]] = [version_findings]
 
 
 # -- the files named, and what a walk meets ------------------------------------
@@ -389,14 +425,14 @@ def run(paths: Iterable[str] = (), *, strict: bool = False, write_baseline: bool
         subjects, findings = _targets(paths)
     else:
         subjects, findings = [Subject(f, display_path(f), False) for f in all_policy_files()], []
-    groups: dict[tuple, list[Subject]] = {}
+    groups: dict[tuple, list[Built]] = {}
     for s in subjects:
         s.max_combinations = max_combinations
         findings += check_subject(s)
-        if s.policy is not None:
-            groups.setdefault((s.path.resolve().parent, s.policy.id), []).append(s)
+        if s.doc is not None and s.policy is not None:
+            groups.setdefault((s.path.resolve().parent, s.policy.id), []).append(Built(s.doc, s.policy))
     for versions in groups.values():
-        versions.sort(key=lambda s: (s.policy.effective_from, s.policy.version_key))
+        versions.sort(key=lambda v: (v.policy.effective_from, v.policy.version_key))
         for stage in POLICY_STAGES:
             findings += stage(versions)
     report = Report([], files=len(subjects))

@@ -191,6 +191,12 @@ _INDENT = re.compile(r"[ ]*(?:-[ ]+)*")
 _INDENT_PROBLEMS = ("did not find expected key", "did not find expected '-' indicator", "expected <block end>")
 
 
+def _indent(line: str) -> int:
+    """Columns before a line's content, list dashes counted as indentation."""
+    m = _INDENT.match(line)             # the pattern matches the empty string, so never None
+    return m.end() if m else 0
+
+
 def _indentation_hint(text: str, mark, problem: str) -> str:
     lines = text.split("\n")
     if mark.line >= len(lines):
@@ -200,7 +206,7 @@ def _indentation_hint(text: str, mark, problem: str) -> str:
                   if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
     if above is None:
         return ""
-    indent, above_indent = (_INDENT.match(ln).end() for ln in (here, lines[above]))
+    indent, above_indent = (_indent(ln) for ln in (here, lines[above]))
     if problem.startswith(_INDENT_PROBLEMS) or (problem.startswith("mapping values are not allowed")
                                                 and indent != above_indent):
         if indent != above_indent:

@@ -94,12 +94,12 @@ def expand_paths(paths, keep, unreadable: list | None = None) -> list[tuple[Path
                 f = Path(here) / name
                 if name.endswith(".yaml") and keep(f, f.relative_to(p.parent).parts):
                     found.append(f)
-        for e in problems:
-            where = Path(e.filename) if e.filename is not None else p
+        for problem in problems:
+            where = Path(problem.filename) if problem.filename is not None else p
             if where == p:
-                raise OSError(e.errno, f"{raw}: {e.strerror or e}") from None
+                raise OSError(problem.errno, f"{raw}: {problem.strerror or problem}") from None
             if unreadable is not None:
-                unreadable.append((str(p / where.relative_to(p)), e.strerror or str(e)))
+                unreadable.append((str(p / where.relative_to(p)), problem.strerror or str(problem)))
         out.extend((f, str(p / f.relative_to(p))) for f in sorted(found))
     return out
 
@@ -198,18 +198,14 @@ def versions(policy_id: str) -> list[Policy]:
 
     Looked up on disk once per process: later calls do no I/O.
     """
-    out = []
-    for entry in _entries(policy_id):
-        if entry.error is not None:
-            raise entry.error
-        out.append(entry.policy)
-    return out
+    return [entry.built() for entry in _entries(policy_id)]
 
 
 @dataclass(frozen=True)
 class _Version:
     """One version file: its dates (read even when the file does not build)
-    and the built policy, or the error that building it raised."""
+    and the built policy, or the error that building it raised (exactly one
+    of ``policy`` and ``error`` is set)."""
 
     path: str
     version: str
@@ -223,6 +219,13 @@ class _Version:
         return (self.effective_from is not None and self.effective_from <= day
                 and (self.effective_until is None or day <= self.effective_until))
 
+    def built(self) -> Policy:
+        """The built policy; raises the error that building it raised."""
+        if self.error is not None:
+            raise self.error
+        assert self.policy is not None, "a version holds a policy or an error"
+        return self.policy
+
 
 def _entry(f: Path) -> _Version:
     shown = display_path(f)
@@ -234,9 +237,9 @@ def _entry(f: Path) -> _Version:
         error = PolicyError([Finding("FILE", f"cannot be read: {e.strerror or e}", shown)])
         return _Version(shown, f.stem, None, None, None, None, error)
     problems = layout_problems(policy.id, policy.version, f)
-    error = PolicyError([Finding("LAYOUT", m, policy.path) for _, m in problems]) if problems else None
+    misplaced = PolicyError([Finding("LAYOUT", m, policy.path) for _, m in problems]) if problems else None
     return _Version(policy.path, f.stem, policy.effective_from, policy.effective_until, policy.timezone,
-                    None if error else policy, error)
+                    None if misplaced else policy, misplaced)
 
 
 def _header(f: Path, shown: str, error: PolicyError) -> _Version:
@@ -278,12 +281,14 @@ def _conflicts(entries: list[_Version]) -> PolicyError | None:
     """The version rules ``check`` enforces that resolution depends on: every
     version's dates readable, no two versions starting on the same day, one
     time zone."""
+    dated: list[tuple[date, _Version]] = []
     for e in entries:
         if e.effective_from is None:    # which dates it covers is unknown, so no date can be resolved
             return e.error
+        dated.append((e.effective_from, e))
     by_day: dict[date, _Version] = {}
-    for e in entries:
-        other = by_day.setdefault(e.effective_from, e)
+    for day, e in dated:
+        other = by_day.setdefault(day, e)
         if other is not e:
             return PolicyError([Finding("VERSION_OVERLAP", f"versions {other.version} ({other.path}) and "
                                         f"{e.version} both take effect on {e.effective_from}", e.path)])
@@ -308,8 +313,8 @@ def _today(entries: list[_Version]) -> date:
             return today(zone)
     except (ValueError, KeyError):   # an unknown zone: only a version that does not build has one
         pass
-    broken = [e for e in entries if e.error is not None and e.timezone == zone]
-    raise broken[-1].error if broken else PolicyError([Finding("VERSION_TIMEZONE", "no time zone", entries[-1].path)])
+    broken = [e.error for e in entries if e.error is not None and e.timezone == zone]
+    raise broken[-1] if broken else PolicyError([Finding("VERSION_TIMEZONE", "no time zone", entries[-1].path)])
 
 
 def resolve_policy(policy: str | Policy, as_of: date | None = None,
@@ -331,7 +336,7 @@ def _by_digest(entries: list[_Version], prefix: str) -> Policy | None:
     gives it); ``PolicyNotFound`` when two versions share the prefix."""
     if len(prefix) < MIN_DIGEST_PREFIX or any(c not in "0123456789abcdef" for c in prefix.lower()):
         return None
-    found = [e.policy for e in entries if e.error is None and e.policy.sha256.startswith(prefix.lower())]
+    found = [e.policy for e in entries if e.policy is not None and e.policy.sha256.startswith(prefix.lower())]
     if len(found) > 1:
         raise PolicyNotFound(f"digest prefix {prefix} matches versions {', '.join(p.version for p in found)}; "
                              "give more digits")
@@ -373,9 +378,7 @@ def _choose(entries: list[_Version], policy_id: str, as_of: date | None,
     if version is not None:
         for e in entries:
             if e.version == version:
-                if e.error is not None:
-                    raise e.error
-                return e.policy, as_of
+                return e.built(), as_of
         by_digest = _by_digest(entries, version)
         if by_digest is not None:
             return by_digest, as_of
@@ -387,6 +390,4 @@ def _choose(entries: list[_Version], policy_id: str, as_of: date | None,
                           + (f" until {e.effective_until}" if e.effective_until else "") for e in entries)
         raise PolicyNotFound(f"policy {policy_id!r} has no version in effect on {as_of.isoformat()} ({spans})")
     chosen = max(live, key=lambda e: (e.effective_from, semver_key(e.version)))
-    if chosen.error is not None:
-        raise chosen.error
-    return chosen.policy, as_of
+    return chosen.built(), as_of
