@@ -310,7 +310,7 @@ def test_a_long_chain_of_derived_values_is_refused_once_not_a_crash(tmp_path, li
 @pytest.mark.parametrize("top_down", [True, False], ids=["top-down", "bottom-up"])
 def test_a_chain_at_the_limit_evaluates(tmp_path, top_down):
     import asanimza_policy as ap
-    from asanimza_policy.build import MAX_DERIVED_DEPTH
+    from asanimza_policy.build_values import MAX_DERIVED_DEPTH
     policy = ap.load(_chained_policy(tmp_path, MAX_DERIVED_DEPTH, top_down))
     d = ap.evaluate(policy, {"a": 1}, as_of="2026-02-01")
     assert d.outcome == "o"
@@ -322,3 +322,46 @@ def test_a_broken_derived_value_is_reported_once_not_where_it_is_read(policy_cop
                               "    expr: add_days(certificate_expires_on, -29\n"))
     [f] = check_file(path)
     assert (f.code, f.line) == ("EXPR", line)
+
+
+def _nested_chain(tmp_path, links: int, nesting: int):
+    """`links` derived values, each `add_days(...(previous, 1)..., 1)` nested `nesting` deep."""
+    def nested(prev: str) -> str:
+        return "add_days(" * nesting + prev + ", 1)" * nesting
+    derived = "".join(f"  d{i}:\n    expr: '{nested(f'd{i - 1}')}'\n" for i in range(1, links))
+    f = tmp_path / "nested.yaml"
+    f.write_text("id: nested\nversion: 1.0.0\ntitle: T\neffective_from: '2026-01-01'\ntimezone: UTC\n"
+                 "source: {title: S, path: s.txt}\ninputs:\n  a: {type: date, question: A?}\n"
+                 f"derived:\n  d0:\n    expr: a\n{derived}actions: {{go: {{description: Go.}}}}\nstart: n\n"
+                 f"nodes:\n  n:\n    kind: decision\n    title: N\n    branches:\n"
+                 f"      - {{when: d{links - 1} > as_of, goto: o}}\n    otherwise: o\n"
+                 "  o: {kind: outcome, title: T, status: complete}\n")
+    return f
+
+
+def test_a_chain_of_deeply_nested_expressions_is_refused_not_a_recursion_error(tmp_path):
+    # issue 19: 13 derived values of add_days nested 38 deep passed check, then every evaluation
+    # died with RecursionError: the expressions' own levels count toward the chain's depth
+    from asanimza_policy.build import build_policy
+    from asanimza_policy.errors import PolicyError
+    from asanimza_policy.loader import load_file
+    with pytest.raises(PolicyError) as e:
+        build_policy(load_file(_nested_chain(tmp_path, 14, 38)))
+    [f] = e.value.findings
+    assert f.code == "DERIVED_TOO_DEEP" and "levels of expressions" in f.message
+
+
+def test_a_nested_chain_within_the_bound_evaluates(tmp_path):
+    import sys
+
+    import asanimza_policy as ap
+    from asanimza_policy.build_values import MAX_DERIVED_NESTING
+    links = (MAX_DERIVED_NESTING - 2) // 40    # each link weighs 1 + its depth (38 add_days + the name: 39)
+    policy = ap.load(_nested_chain(tmp_path, links + 1, 38))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)                 # well below the default: the bound leaves room to spare
+    try:
+        d = ap.evaluate(policy, {"a": "2026-01-01"}, as_of="2026-02-01")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert d.outcome == "o"
