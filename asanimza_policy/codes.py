@@ -135,8 +135,9 @@ _ROWS = (
     Code("GIVEN_NOT_INPUT", "model", "`given(name)` names a derived value, not an input",
          "test the inputs the value is computed from"),
     Code("DERIVED_CYCLE", "model", "derived values that depend on each other in a loop", "break the loop"),
-    Code("DERIVED_TOO_DEEP", "model", "a chain of more than 16 derived values each reading the next (keeps "
-         "evaluation's cost bounded)", "compute from inputs more directly"),
+    Code("DERIVED_TOO_DEEP", "model", "a chain of more than 16 derived values each reading the next, or of "
+         "expressions nesting more than 160 levels in all down such a chain (keeps evaluation's cost and depth "
+         "bounded)", "compute from inputs more directly, in flatter steps"),
     Code("GRAPH_CYCLE", "model", "nodes that can lead back to themselves (the walk must end); reported at the "
          "`goto` (or `otherwise`) that closes the loop", "break the loop"),
     # 4. content
