@@ -90,10 +90,12 @@ def evaluate(policy_id: str | Policy, context: Mapping[str, object], *, as_of: d
     :class:`PolicyNotFound` for an unknown policy or version, or when no version
     is in effect on ``as_of``.
     """
-    from .engine import run
-
     policy, day = _policy(policy_id, as_of, version)
-    return run(policy, context, day, listeners)
+    if listeners:
+        from .engine import run
+        return run(policy, context, day, listeners)
+    from .compile import compiled
+    return compiled(policy)(context, day)
 
 
 def evaluate_many(policy_id: str | Policy, contexts: Iterable[Mapping[str, object]], *,
@@ -104,18 +106,19 @@ def evaluate_many(policy_id: str | Policy, contexts: Iterable[Mapping[str, objec
     :class:`InvalidContext` when its turn comes, naming its index (``.index``)
     and field (``.field``).  With ``errors="return"`` that exception is yielded
     in the bad context's place instead, and the iteration goes on."""
-    from .engine import run
+    from .compile import compiled
     from .errors import InvalidContext
 
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return'; got {errors!r}")
     policy, day = _policy(policy_id, as_of, version)
     keep_going = errors == "return"
+    run = compiled(policy)
 
     def decisions() -> Iterator[Decision | InvalidContext]:
         for i, context in enumerate(contexts):
             try:
-                result: Decision | InvalidContext = run(policy, context, day)
+                result: Decision | InvalidContext = run(context, day)
             except InvalidContext as e:
                 result = InvalidContext(f"contexts[{i}]: {e}", e.field, i)
                 if not keep_going:

@@ -121,6 +121,11 @@ def _parser() -> _Parser:
     k.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
     k.add_argument("--as-of", type=_date_arg, metavar="DATE", help="pick the version in effect on DATE")
 
+    g = sub.add_parser("compile", help="print the Python source a policy version is compiled to")
+    g.add_argument("policy", metavar="POLICY", help="a policy id (or a path to a policy file)")
+    g.add_argument("--version", metavar="V", help="a version of the policy (default: the one in effect)")
+    g.add_argument("--as-of", type=_date_arg, metavar="DATE", help="pick the version in effect on DATE")
+
     d = sub.add_parser("docs", help="write the documentation generated from the policies")
     d.add_argument("-o", "--output", metavar="DIR", default="docs", help="the folder (default: docs)")
 
@@ -328,6 +333,13 @@ def _cmd_context_schema(args) -> tuple[str, int]:
     return json.dumps(context_schema(policy), indent=2, ensure_ascii=False) + "\n", 0
 
 
+def _cmd_compile(args) -> tuple[str, int]:
+    from .compile import readable_source
+
+    policy, _ = _load_policy_arg(args.policy, args.as_of, args.version)
+    return readable_source(policy), 0
+
+
 def _cmd_serve(args) -> tuple[str, int]:
     try:
         from .server import ServerMissing, serve
@@ -493,7 +505,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return e.code if isinstance(e.code, int) else 0
         text, code = {"evaluate": _cmd_evaluate, "ask": _cmd_ask, "check": _cmd_check,
                        "test": _cmd_test, "render": _cmd_render, "serve": _cmd_serve,
-                       "context-schema": _cmd_context_schema, "docs": _cmd_docs,
+                       "context-schema": _cmd_context_schema, "docs": _cmd_docs, "compile": _cmd_compile,
                        "batch": _cmd_batch, **VERSION_COMMANDS, **NEW_COMMANDS}[args.command](args)
         _emit(text)
         return code

@@ -1,0 +1,427 @@
+"""Each policy version compiled once into one Python function.
+
+:func:`python_source` writes the source of a module whose ``decide(context,
+as_of)`` does what ``engine.run`` does without listeners: validate the
+context, walk the graph, plan the steps and build the :class:`Decision`.
+The graph becomes straight-line code (one block per node, in topological
+order, a branch taken sets the number of the next block), each derived value
+one function computed on first read, templates are split beforehand and the
+citations and assumptions of each node, step and table entry are constants.
+
+Safety: the policy's text reaches the source only as ``repr()`` of a string,
+integer or boolean; every other value (dates, model objects, functions) is a
+constant handed to the module by name, and every variable name is generated.
+Nothing of a context ever reaches it.  ``compile()`` runs on that source only.
+
+:func:`compiled` gives the function of a policy version, built once per
+process; a version using a construct the generator does not know keeps the
+interpreter (``engine.run``), so an answer is never wrong, only slower.
+``engine.run`` stays the reference: the tests compare both on every policy.
+"""
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from .codegen_expr import Emitter, Unsupported, emit_expr
+from .context import _check, validate
+from .decision import NEEDS_INPUT, Assumption, Choice, Decision, Fields, PlannedStep, Question
+from .engine import _blame, _gap
+from .errors import InvalidContext
+from .expr import AS_OF, OutOfRange, Unknown, merge_unknown
+from .expr_compile import _unknown_of
+from .model import DecisionNode, OutcomeNode, Policy
+from .template import fill_known, show
+from .words import reasons
+
+Decide = Callable[[Any, date], Decision]
+
+_KIND_CODES = {"boolean": 1, "integer": 2, "date": 3, "enum": 4, "string": 5}
+
+
+# -- what the generated module calls ----------------------------------------------
+
+def _finish(policy: Policy, as_of: date, status: str, vals: dict, cit: dict, asm: dict, trace: list,
+            taken: list, cav: dict, **what: Any) -> Decision:
+    return Decision(
+        policy=policy.id, version=policy.version, as_of=as_of, status=status,
+        trace=tuple(trace), citations=tuple(cit),
+        assumptions=tuple(Assumption(a, policy.assumptions[a].text) for a in asm),
+        reasons=reasons(policy, taken, vals),
+        caveats=tuple(policy.caveats[c] for c in cav), **what)
+
+
+def _needs_input(policy: Policy, as_of: date, vals, cit, asm, trace, taken, cav, unknown: Unknown,
+                 lookup: Callable[[str], Any]) -> Decision:
+    inputs = policy.inputs
+    rank = {name: i for i, name in enumerate(inputs)}
+    missing = tuple(sorted((n for n in unknown.names if n in inputs and not inputs[n].optional),
+                           key=rank.__getitem__))
+    questions = []
+    for n in missing:
+        inp = inputs[n]
+        choices = None if inp.values is None else tuple(Choice(v, inp.labels.get(v, v)) for v in inp.values)
+        text = fill_known(inp.question_template, lookup) if inp.question_template else inp.question
+        questions.append(Question(inp.name, text, inp.type, choices))
+    return _finish(policy, as_of, NEEDS_INPUT, vals, cit, asm, trace, taken, cav, outcome=None,
+                   missing=missing, steps=(), documents=(), title=None, questions=tuple(questions))
+
+
+def _blamed(policy: Policy, vals: dict, e: OutOfRange) -> InvalidContext:
+    field = _blame(policy, vals, e.names)
+    return InvalidContext(f"{field}: {e}", field)
+
+
+RUNTIME = {
+    "Unknown": Unknown, "merge_unknown": merge_unknown, "unknown_of": _unknown_of, "OutOfRange": OutOfRange,
+    "validate": validate, "check": _check, "date": date, "show": show, "fill_known": fill_known,
+    "PlannedStep": PlannedStep, "Fields": Fields, "finish": _finish, "needs_input": _needs_input,
+    "blamed": _blamed, "gap": _gap,
+}
+
+
+# -- the generator -------------------------------------------------------------------
+
+class _Generator:
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.consts: dict[str, Any] = {"POLICY": policy}
+        self.derived_fn = {name: f"derive_{i}" for i, name in enumerate(policy.derived)}
+        self.unknowns: dict[str, str] = {}
+
+    def const(self, value: Any, prefix: str = "K") -> str:
+        return self.em.const(value, prefix)
+
+    def cites(self, cites: tuple[str, ...], assumes: tuple[str, ...] = ()) -> tuple[dict, dict]:
+        """The citations and assumptions one listener call records, in its order."""
+        c = dict.fromkeys(cites)
+        for a in assumes:
+            c.update(dict.fromkeys(self.policy.assumptions[a].cites))
+        return c, dict.fromkeys(assumes)
+
+    def emit_cites(self, cites: dict, assumes: dict) -> None:
+        if cites:
+            self.em.emit(f"cit.update({self.const(cites, 'CITES')})")
+        if assumes:
+            self.em.emit(f"asm.update({self.const(assumes, 'ASSUMES')})")
+
+    def read_name(self, em: Emitter, name: str, target: str) -> None:
+        if name == AS_OF:
+            em.emit(f"{target} = vals[{name!r}]")
+        elif name in self.policy.derived:
+            em.emit(f"{target} = vals[{name!r}] if {name!r} in vals else {self.derived_fn[name]}(vals, cit, asm)")
+        else:
+            unk = self.unknowns.get(name)
+            if unk is None:
+                unk = self.unknowns[name] = self.const(Unknown((name,)), "UNKNOWN")
+            em.emit(f"{target} = vals.get({name!r}, {unk})")
+
+    # -- module ----------------------------------------------------------------------
+
+    def source(self) -> str:
+        self.em = Emitter(self.consts, self.read_name)
+        p = self.policy
+        out = [f"# policy {p.id!r} version {p.version!r}, generated from the checked model", ""]
+        for name, fn in self.derived_fn.items():
+            out += self.derived(name, fn)
+        out += self.lookup()
+        out += self.decide()
+        return "\n".join(out) + "\n"
+
+    def derived(self, name: str, fn: str) -> list[str]:
+        d = self.policy.derived[name]
+        em = self.em = Emitter(self.consts, self.read_name)
+        em.lines.append(f"def {fn}(vals, cit, asm):   # derived {name!r}")
+        if d.expression is not None:
+            emit_expr(em, d.expression.ast, "v")
+            em.emit("if type(v) is not Unknown:")
+            with em.block():
+                self.emit_cites(*self.cites(d.cites, d.assumes))
+                em.emit("pass")
+        else:
+            cites, assumes = self.cites(d.cites, d.assumes)
+            table = {}
+            for key, entry in d.table.items():
+                c = dict(cites)
+                c.update(dict.fromkeys(entry.cites))
+                table[key] = (entry.value, c)
+            self.read_name(em, d.map_from, "key")
+            em.emit("if type(key) is Unknown:")
+            with em.block():
+                em.emit("v = key")
+            em.emit("else:")
+            with em.block():
+                em.emit(f"v, c = {self.const(table, 'TABLE')}[key]")
+                em.emit("cit.update(c)")
+                if assumes:
+                    em.emit(f"asm.update({self.const(assumes, 'ASSUMES')})")
+        em.emit(f"vals[{name!r}] = v")
+        em.emit("return v")
+        return em.lines + [""]
+
+    def lookup(self) -> list[str]:
+        fns = self.const({n: None for n in self.derived_fn}, "DERIVED")
+        lines = [
+            "def read(name, vals, cit, asm):",
+            "    if name in vals:",
+            "        return vals[name]",
+            f"    if name in {fns}:",
+            "        return globals()[DERIVED_FN[name]](vals, cit, asm)",
+            "    return Unknown((name,))",
+            "",
+        ]
+        self.consts["DERIVED_FN"] = dict(self.derived_fn)
+        return lines
+
+    def decide(self) -> list[str]:
+        p = self.policy
+        em = self.em = Emitter(self.consts, self.read_name)
+        em.lines.append("def decide(context, as_of):")
+        self.validation()
+        em.emit(f"vals[{AS_OF!r}] = as_of")
+        em.emit("cit = {}; asm = {}; trace = []; taken = []; cav = {}")
+        em.emit("lookup = lambda name: read(name, vals, cit, asm)")
+        order = self.order()
+        number = {nid: i for i, nid in enumerate(order)}
+        em.emit("try:")
+        with em.block():
+            em.emit(f"nxt = {number[p.start]}")
+            for nid in order:
+                node = p.nodes[nid]
+                em.emit(f"if nxt == {number[nid]}:   # node {nid!r}")
+                with em.block():
+                    em.emit(f"trace.append({nid!r})")
+                    self.emit_cites(*self.cites(node.cites, node.assumes))
+                    if type(node) is DecisionNode:
+                        self.decision(node, number)
+                    elif type(node) is OutcomeNode:
+                        self.outcome(node)
+                    else:
+                        raise Unsupported(f"node kind {node.kind!r}")
+            em.emit("raise gap(POLICY, POLICY.nodes[POLICY.start], 'the walk did not reach an outcome')")
+        em.emit("except OutOfRange as e:")
+        with em.block():
+            em.emit("raise blamed(POLICY, vals, e) from None")
+        return em.lines + [""]
+
+    def order(self) -> list[str]:
+        """The nodes reachable from the start, each after every node leading to it."""
+        nodes, seen, post = self.policy.nodes, set(), []
+
+        def visit(nid: str) -> None:
+            seen.add(nid)
+            for br in nodes[nid].exits:
+                if br.goto not in seen:
+                    visit(br.goto)
+            post.append(nid)
+        visit(self.policy.start)
+        return post[::-1]
+
+    def validation(self) -> None:
+        em, inputs = self.em, self.policy.inputs
+        kinds = self.const({n: _KIND_CODES.get(i.type, 0) for n, i in inputs.items()}, "KINDS")
+        objs = self.const(dict(inputs), "INPUTS")
+        enums = self.const({n: frozenset(i.values) for n, i in inputs.items() if i.type == "enum"}, "ENUMS")
+        for line in (
+            "if type(context) is not dict:",
+            "    vals = validate(POLICY, context)",
+            "else:",
+            "    vals = {}",
+            "    for k, v in context.items():",
+            f"        c = {kinds}.get(k)",
+            "        if c is None:",
+            "            vals = validate(POLICY, context)   # names the unknown field",
+            "            break",
+            "        if v is None:",
+            "            continue",
+            "        if (c == 1 and type(v) is bool) or (c == 2 and type(v) is int) or (c == 3 and type(v) is date)"
+            f" or (c == 4 and type(v) is str and v in {enums}[k]) or (c == 5 and type(v) is str and v and"
+            " v.isascii()):",
+            "            vals[k] = v",
+            "        else:",
+            f"            vals[k] = check({objs}[k], v)",
+        ):
+            em.emit(line)
+
+    def decision(self, node: DecisionNode, number: dict[str, int]) -> None:
+        em = self.em
+        em.emit("br = None; unk = None")
+        for br in node.branches:
+            w = em.var("w")
+            if node.match == "first":
+                em.emit("if br is None:")
+                with em.block():
+                    emit_expr(em, br.when.ast, w)
+                    em.emit(f"if type({w}) is Unknown:")
+                    with em.block():
+                        em.emit(f"unk = merge_unknown(unk, {w})")
+                    em.emit(f"elif {w} is True and unk is None:")
+                    with em.block():
+                        em.emit(f"br = {br.index}")
+            else:
+                emit_expr(em, br.when.ast, w)
+                em.emit(f"if {w} is True:")
+                with em.block():
+                    em.emit("if br is not None:")
+                    with em.block():
+                        msg = f"node {node.id!r}: branches {{br + 1}} and {br.index + 1} both match " \
+                              "(declare match: first, or make them exclusive)"
+                        em.emit(f"raise gap(POLICY, {self.const(node, 'NODE')}, {self.fstring(msg)})")
+                    em.emit(f"br = {br.index}")
+                em.emit(f"elif {w} is not False:")
+                with em.block():
+                    em.emit(f"unk = merge_unknown(unk, {w})")
+        first = node.match == "first"
+        em.emit("if unk is not None" + (":" if first else " and br is None:"))
+        with em.block():
+            em.emit("return needs_input(POLICY, as_of, vals, cit, asm, trace, taken, cav, unk, lookup)")
+        for br in node.branches:
+            em.emit(f"elif br == {br.index}:")
+            with em.block():
+                em.emit(f"taken.append({self.const((node, br), 'TAKEN')})")
+                em.emit(f"nxt = {number[br.goto]}")
+        em.emit("else:")
+        with em.block():
+            if node.otherwise is None:
+                msg = f"node {node.id!r}: no branch matches and there is no otherwise"
+                em.emit(f"raise gap(POLICY, {self.const(node, 'NODE')}, {self.const(msg, 'MESSAGE')})")
+            else:
+                em.emit(f"taken.append({self.const((node, node.otherwise), 'TAKEN')})")
+                em.emit(f"nxt = {number[node.otherwise.goto]}")
+
+    def fstring(self, text: str) -> str:
+        """An f-string whose only placeholder is ``{br + 1}`` and whose other text is a literal."""
+        head, tail = text.split("{br + 1}")
+        return f"{head!r} + str(br + 1) + {tail!r}"
+
+    def outcome(self, node: OutcomeNode) -> None:
+        em, p = self.em, self.policy
+        em.emit("unk = None; planned = []; used = []")
+        for step in node.steps:
+            em.emit(f"# step {step.id!r}")
+            if step.when is not None:
+                w = em.var("w")
+                emit_expr(em, step.when.ast, w)
+                em.emit(f"if type({w}) is Unknown:")
+                with em.block():
+                    em.emit(f"unk = merge_unknown(unk, {w})")
+                em.emit(f"if {w} is True:")
+            else:
+                em.emit("if True:")
+            with em.block():
+                fields = {}
+                for fname in p.actions[step.action].fields:
+                    e = step.with_.get(fname)
+                    f = fields[fname] = em.var("f")
+                    if e is None:
+                        em.emit(f"{f} = None")
+                    else:
+                        emit_expr(em, e.ast, f)
+                        em.emit(f"if type({f}) is Unknown:")
+                        with em.block():
+                            em.emit(f"unk = merge_unknown(unk, {f})")
+                pieces = []
+                for kind, value in step.text.parts:
+                    if kind == "text":
+                        pieces.append(repr(value))
+                        continue
+                    if value in fields:
+                        t = fields[value]
+                    else:
+                        t = em.var("x")
+                        self.read_name(em, value, t)
+                        em.emit(f"if type({t}) is Unknown:")
+                        with em.block():
+                            em.emit(f"unk = merge_unknown(unk, {t})")
+                    pieces.append(f"show({t})")
+                em.emit("if unk is None:")
+                with em.block():
+                    text = " + ".join(pieces) if pieces else "''"
+                    fdict = "{" + ", ".join(f"{k!r}: {v}" for k, v in fields.items()) + "}"
+                    em.emit(f"planned.append(PlannedStep({step.action!r}, {text}, Fields({fdict}), "
+                            f"{self.const(step.caveats, 'CAVEATS')}))")
+                    c, a = self.cites(step.cites, step.assumes)
+                    em.emit(f"used.append(({self.const(c, 'CITES')}, {self.const(a, 'ASSUMES')}, "
+                            f"{self.const(dict.fromkeys(step.caveats), 'CAVEATS')}))")
+        em.emit("if unk is not None:")
+        with em.block():
+            em.emit("return needs_input(POLICY, as_of, vals, cit, asm, trace, taken, cav, unk, lookup)")
+        em.emit("for c, a, v in used:")
+        with em.block():
+            em.emit("cit.update(c); asm.update(a); cav.update(v)")
+        if node.caveats:
+            em.emit(f"cav.update({self.const(dict.fromkeys(node.caveats), 'CAVEATS')})")
+        if node.explanation:
+            em.emit(f"explanation = fill_known({self.const(node.explanation, 'TEMPLATE')}, lookup) or None")
+        else:
+            em.emit("explanation = None")
+        em.emit(f"return finish(POLICY, as_of, {node.status!r}, vals, cit, asm, trace, taken, cav, "
+                f"outcome={node.id!r}, missing=(), steps=tuple(planned), "
+                f"documents={self.const(node.documents, 'DOCUMENTS')}, title={node.title!r}, "
+                "explanation=explanation)")
+
+
+def python_source(policy: Policy) -> tuple[str, dict[str, Any]]:
+    """The module's source and the constants it reads; :class:`Unsupported`
+    when the policy uses a construct the generator does not know."""
+    g = _Generator(policy)
+    return g.source(), g.consts
+
+
+def readable_source(policy: Policy) -> str:
+    """The source ``asanimza-policy compile`` prints: the module and, as comments,
+    what its named constants hold."""
+    try:
+        source, consts = python_source(policy)
+    except Unsupported as e:
+        return (f"# policy {policy.id!r} version {policy.version!r} is not compiled: {e};\n"
+                "# it is evaluated by the interpreter\n")
+    lines = [source, "# constants (handed to the module by name, never written into its source):"]
+    for name, value in consts.items():
+        shown = _describe(value)
+        lines.append(f"#   {name} = {shown[:200] + '...' if len(shown) > 200 else shown}")
+    return "\n".join(lines) + "\n"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Policy):
+        return f"the policy {value.id!r} {value.version!r}"
+    if isinstance(value, (DecisionNode, OutcomeNode)):
+        return f"the node {value.id!r}"
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], DecisionNode):
+        return f"the node {value[0].id!r} and its branch {value[1].index + 1}"
+    return repr(value)
+
+
+def build(policy: Policy) -> Decide:
+    """Compile ``policy`` into its ``decide(context, as_of)`` function."""
+    source, consts = python_source(policy)
+    code = compile(source, f"<policy {policy.id} {policy.version}>", "exec")
+    namespace: dict[str, Any] = {"__builtins__": __builtins__, **RUNTIME, **consts}
+    exec(code, namespace)    # our generated source only (see the module's docstring)
+    return namespace["decide"]
+
+
+_CACHE: dict[int, tuple[weakref.ref, Decide]] = {}
+
+
+def _interpret(policy: Policy) -> Decide:
+    from .engine import run
+    return lambda context, as_of: run(policy, context, as_of)
+
+
+def compiled(policy: Policy) -> Decide:
+    """The compiled function of ``policy``, built on first use and kept while
+    the policy lives; the interpreter for a policy the generator cannot compile."""
+    key = id(policy)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is policy:
+        return hit[1]
+    try:
+        fn = build(policy)
+    except (Unsupported, SyntaxError, RecursionError, MemoryError):
+        fn = _interpret(policy)
+    _CACHE[key] = (weakref.ref(policy, lambda _ref, key=key: _CACHE.pop(key, None)), fn)
+    return fn
