@@ -27,14 +27,13 @@ from typing import Any
 
 from .codegen_expr import Emitter, Unsupported, emit_expr
 from .context import _check, validate
-from .decision import NEEDS_INPUT, Assumption, Choice, Decision, Fields, PlannedStep, Question
-from .engine import _blame, _gap
+from .decision import NEEDS_INPUT, Choice, Decision, Fields, PlannedStep, Question
+from .engine import _blame, _decision, _gap
 from .errors import InvalidContext
 from .expr import AS_OF, OutOfRange, Unknown, merge_unknown
 from .expr_compile import _unknown_of
 from .model import DecisionNode, OutcomeNode, Policy
 from .template import fill_known, show
-from .words import reasons
 
 Decide = Callable[[Any, date], Decision]
 
@@ -43,14 +42,20 @@ _KIND_CODES = {"boolean": 1, "integer": 2, "date": 3, "enum": 4, "string": 5}
 
 # -- what the generated module calls ----------------------------------------------
 
+class _Collected:
+    """What the walk collected, as engine._decision reads it from its recorder."""
+
+    __slots__ = ("trace", "citations", "assumptions", "taken", "values", "caveats")
+
+    def __init__(self, trace, citations, assumptions, taken, values, caveats):
+        self.trace, self.citations, self.assumptions = trace, citations, assumptions
+        self.taken, self.values, self.caveats = taken, values, caveats
+
+
 def _finish(policy: Policy, as_of: date, status: str, vals: dict, cit: dict, asm: dict, trace: list,
             taken: list, cav: dict, **what: Any) -> Decision:
-    return Decision(
-        policy=policy.id, version=policy.version, as_of=as_of, status=status,
-        trace=tuple(trace), citations=tuple(cit),
-        assumptions=tuple(Assumption(a, policy.assumptions[a].text) for a in asm),
-        reasons=reasons(policy, taken, vals),
-        caveats=tuple(policy.caveats[c] for c in cav), **what)
+    # the interpreter's own constructor, so both paths build the document alike
+    return _decision(policy, as_of, _Collected(trace, cit, asm, taken, vals, cav), status, **what)
 
 
 def _needs_input(policy: Policy, as_of: date, vals, cit, asm, trace, taken, cav, unknown: Unknown,
