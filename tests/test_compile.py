@@ -20,7 +20,6 @@ from asanimza_policy import compile as compile_module
 from asanimza_policy.compile import build, compiled, python_source
 from asanimza_policy.context import parse_date
 from asanimza_policy.engine import Listener, run
-from asanimza_policy.errors import PolicyError
 from asanimza_policy.expr import Compare
 from asanimza_policy.registry import load_policy, resolve_policy
 from asanimza_policy.scenarios import load_scenarios
