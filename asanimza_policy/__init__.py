@@ -94,8 +94,8 @@ def evaluate(policy_id: str | Policy, context: Mapping[str, object], *, as_of: d
     if listeners:
         from .engine import run
         return run(policy, context, day, listeners)
-    from .compile import compiled
-    return compiled(policy)(context, day)
+    from .compile import for_one
+    return for_one(policy)(context, day)
 
 
 def evaluate_many(policy_id: str | Policy, contexts: Iterable[Mapping[str, object]], *,

@@ -217,6 +217,8 @@ class _Generator:
 
         def visit(nid: str) -> None:
             seen.add(nid)
+            if type(nodes[nid]) not in (DecisionNode, OutcomeNode):
+                raise Unsupported(f"node kind {nodes[nid].kind!r}")
             for br in nodes[nid].exits:
                 if br.goto not in seen:
                     visit(br.goto)
@@ -417,6 +419,24 @@ def _interpret(policy: Policy) -> Decide:
     return lambda context, as_of: run(policy, context, as_of)
 
 
+_SEEN: dict[int, weakref.ref] = {}
+
+
+def for_one(policy: Policy) -> Decide:
+    """The function for one more evaluation: the interpreter the first time a
+    policy version is evaluated in this process (compiling costs about as much
+    as a few dozen walks, too much for a one-off command), compiled after."""
+    key = id(policy)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is policy:
+        return hit[1]
+    seen = _SEEN.get(key)
+    if seen is not None and seen() is policy:
+        return compiled(policy)
+    _SEEN[key] = weakref.ref(policy, lambda _ref, key=key, pop=_SEEN.pop: pop(key, None))
+    return _interpret(policy)
+
+
 def compiled(policy: Policy) -> Decide:
     """The compiled function of ``policy``, built on first use and kept while
     the policy lives; the interpreter for a policy the generator cannot compile."""
@@ -428,5 +448,5 @@ def compiled(policy: Policy) -> Decide:
         fn = build(policy)
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
         fn = _interpret(policy)
-    _CACHE[key] = (weakref.ref(policy, lambda _ref, key=key: _CACHE.pop(key, None)), fn)
+    _CACHE[key] = (weakref.ref(policy, lambda _ref, key=key, pop=_CACHE.pop: pop(key, None)), fn)
     return fn

@@ -61,9 +61,9 @@ def outcome(fn, *args):
     return ("ok", d.to_dict(), d)
 
 
-def assert_same(policy, context, as_of):
+def assert_same(policy, context, as_of, decide=None):
     want = outcome(run, policy, context, as_of)
-    got = outcome(build(policy), context, as_of)
+    got = outcome(decide or build(policy), context, as_of)
     assert got[:2] == want[:2], f"context {context!r} as of {as_of}"
     assert got == want
 
@@ -120,9 +120,10 @@ DAYS = [date(2026, 11, 24), date(2025, 1, 1), date(2027, 6, 30), date(1, 1, 1), 
 def test_generated_contexts_agree(path):
     policy = load_policy(path)
     rng = random.Random(f"{policy.id}/{policy.version}")
+    decide = build(policy)
     for i in range(1500):
         day = DAYS[i % len(DAYS)] if i % 3 else policy.effective_from + timedelta(days=rng.randint(0, 900))
-        assert_same(policy, _context(policy, rng, day), day)
+        assert_same(policy, _context(policy, rng, day), day, decide)
 
 
 @pytest.mark.parametrize("path", POLICY_FILES, ids=IDS)
@@ -160,6 +161,7 @@ def test_evaluate_uses_the_compiled_walk_and_listeners_the_interpreter():
             calls.append(node.id)
     d = ap.evaluate(policy, {}, as_of=date(2026, 11, 24), listeners=[Count()])
     assert calls and tuple(calls) == d.trace
+    assert compile_module.for_one(policy) is compiled(policy)   # from the second evaluation on
     assert compiled(policy) is compiled(policy)            # built once per policy version
     assert compiled(policy).__name__ == "decide"
 
