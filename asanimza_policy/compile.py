@@ -29,9 +29,10 @@ from .codegen_expr import Emitter, Unsupported, emit_expr
 from .context import _check, validate
 from .decision import NEEDS_INPUT, Choice, Decision, Fields, PlannedStep, Question
 from .engine import _blame, _decision, _gap
-from .errors import InvalidContext
+from .errors import InvalidContext, PolicyError
 from .expr import AS_OF, OutOfRange, Unknown, merge_unknown
 from .expr_compile import _unknown_of
+from .findings import Finding
 from .model import DecisionNode, OutcomeNode, Policy
 from .template import fill_known, show
 
@@ -74,8 +75,12 @@ def _needs_input(policy: Policy, as_of: date, vals, cit, asm, trace, taken, cav,
                    missing=missing, steps=(), documents=(), title=None, questions=tuple(questions))
 
 
-def _blamed(policy: Policy, vals: dict, e: OutOfRange) -> InvalidContext:
+def _blamed(policy: Policy, vals: dict, e: OutOfRange, node) -> Exception:
+    """As the interpreter says it: the extreme date given, or the policy's own defect."""
     field = _blame(policy, vals, e.names)
+    if field is None:
+        message = f"node {node.id!r}: {e}, whatever the context; the policy's date arithmetic cannot be evaluated"
+        return PolicyError([Finding.at("DATE_OVERFLOW", message, policy.path, node.pos)])
     return InvalidContext(f"{field}: {e}", field)
 
 
@@ -208,7 +213,8 @@ class _Generator:
             em.emit("raise gap(POLICY, POLICY.nodes[POLICY.start], 'the walk did not reach an outcome')")
         em.emit("except OutOfRange as e:")
         with em.block():
-            em.emit("raise blamed(POLICY, vals, e) from None")
+            em.emit(f"raise blamed(POLICY, vals, e, {self.const(tuple(p.nodes[n] for n in order), 'ORDER')}[nxt]) "
+                    "from None")
         return em.lines + [""]
 
     def order(self) -> list[str]:
@@ -226,9 +232,17 @@ class _Generator:
         visit(self.policy.start)
         return post[::-1]
 
+    @staticmethod
+    def kind(inp) -> int:
+        """How the fast path checks an input's value (0: always by context._check)."""
+        if inp.type == "integer" and (getattr(inp, "minimum", None) is not None
+                                      or getattr(inp, "maximum", None) is not None):
+            return 0
+        return _KIND_CODES.get(inp.type, 0)
+
     def validation(self) -> None:
         em, inputs = self.em, self.policy.inputs
-        kinds = self.const({n: _KIND_CODES.get(i.type, 0) for n, i in inputs.items()}, "KINDS")
+        kinds = self.const({n: self.kind(i) for n, i in inputs.items()}, "KINDS")
         objs = self.const(dict(inputs), "INPUTS")
         enums = self.const({n: frozenset(i.values) for n, i in inputs.items() if i.type == "enum"}, "ENUMS")
         for line in (
@@ -260,7 +274,7 @@ class _Generator:
             if node.match == "first":
                 em.emit("if br is None:")
                 with em.block():
-                    emit_expr(em, br.when.ast, w)
+                    self.condition(br.when, w)
                     em.emit(f"if type({w}) is Unknown:")
                     with em.block():
                         em.emit(f"unk = merge_unknown(unk, {w})")
@@ -268,7 +282,7 @@ class _Generator:
                     with em.block():
                         em.emit(f"br = {br.index}")
             else:
-                emit_expr(em, br.when.ast, w)
+                self.condition(br.when, w)
                 em.emit(f"if {w} is True:")
                 with em.block():
                     em.emit("if br is not None:")
@@ -297,6 +311,12 @@ class _Generator:
             else:
                 em.emit(f"taken.append({self.const((node, node.otherwise), 'TAKEN')})")
                 em.emit(f"nxt = {number[node.otherwise.goto]}")
+
+    def condition(self, when, target: str) -> None:
+        if when is None:          # a branch without a condition holds
+            self.em.emit(f"{target} = True")
+        else:
+            emit_expr(self.em, when.ast, target)
 
     def fstring(self, text: str) -> str:
         """An f-string whose only placeholder is ``{br + 1}`` and whose other text is a literal."""
@@ -352,6 +372,20 @@ class _Generator:
                     c, a = self.cites(step.cites, step.assumes)
                     em.emit(f"used.append(({self.const(c, 'CITES')}, {self.const(a, 'ASSUMES')}, "
                             f"{self.const(dict.fromkeys(step.caveats), 'CAVEATS')}))")
+        documents = self.const(node.documents, "DOCUMENTS")
+        if node.document_when:
+            em.emit("kept = []")
+            for doc, when in zip(node.documents, node.document_when, strict=True):
+                w = em.var("w")
+                self.condition(when, w)
+                em.emit(f"if type({w}) is Unknown:")
+                with em.block():
+                    em.emit(f"unk = merge_unknown(unk, {w})")
+                em.emit(f"elif {w}:")
+                with em.block():
+                    em.emit(f"kept.append({doc!r})")
+            em.emit("documents = tuple(dict.fromkeys(kept))")
+            documents = "documents"
         em.emit("if unk is not None:")
         with em.block():
             em.emit("return needs_input(POLICY, as_of, vals, cit, asm, trace, taken, cav, unk, lookup)")
@@ -366,7 +400,7 @@ class _Generator:
             em.emit("explanation = None")
         em.emit(f"return finish(POLICY, as_of, {node.status!r}, vals, cit, asm, trace, taken, cav, "
                 f"outcome={node.id!r}, missing=(), steps=tuple(planned), "
-                f"documents={self.const(node.documents, 'DOCUMENTS')}, title={node.title!r}, "
+                f"documents={documents}, title={node.title!r}, "
                 "explanation=explanation)")
 
 
