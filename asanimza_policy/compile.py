@@ -56,7 +56,8 @@ class _Collected:
 def _finish(policy: Policy, as_of: date, status: str, vals: dict, cit: dict, asm: dict, trace: list,
             taken: list, cav: dict, **what: Any) -> Decision:
     # the interpreter's own constructor, so both paths build the document alike
-    return _decision(policy, as_of, _Collected(trace, cit, asm, taken, vals, cav), status, **what)
+    return _decision(policy, as_of, _Collected(trace, cit, asm, taken, vals, cav), status,  # type: ignore[arg-type]
+                     **what)
 
 
 def _needs_input(policy: Policy, as_of: date, vals, cit, asm, trace, taken, cav, unknown: Unknown,
@@ -153,6 +154,7 @@ class _Generator:
         else:
             cites, assumes = self.cites(d.cites, d.assumes)
             table = {}
+            assert d.table is not None and d.map_from is not None    # a table, then
             for key, entry in d.table.items():
                 c = dict(cites)
                 c.update(dict.fromkeys(entry.cites))
@@ -244,7 +246,7 @@ class _Generator:
         em, inputs = self.em, self.policy.inputs
         kinds = self.const({n: self.kind(i) for n, i in inputs.items()}, "KINDS")
         objs = self.const(dict(inputs), "INPUTS")
-        enums = self.const({n: frozenset(i.values) for n, i in inputs.items() if i.type == "enum"}, "ENUMS")
+        enums = self.const({n: frozenset(i.values or ()) for n, i in inputs.items() if i.type == "enum"}, "ENUMS")
         for line in (
             "if type(context) is not dict:",
             "    vals = validate(POLICY, context)",
@@ -456,6 +458,15 @@ def _interpret(policy: Policy) -> Decide:
 _SEEN: dict[int, weakref.ref] = {}
 
 
+def _forget(table: dict, key: int) -> Callable[[weakref.ref], None]:
+    """The weakref callback dropping ``key`` from ``table`` once its policy is gone."""
+    pop = table.pop      # bound now: the module may be torn down before the callback runs
+
+    def forget(_ref: weakref.ref) -> None:
+        pop(key, None)
+    return forget
+
+
 def for_one(policy: Policy) -> Decide:
     """The function for one more evaluation: the interpreter the first time a
     policy version is evaluated in this process (compiling costs about as much
@@ -467,7 +478,7 @@ def for_one(policy: Policy) -> Decide:
     seen = _SEEN.get(key)
     if seen is not None and seen() is policy:
         return compiled(policy)
-    _SEEN[key] = weakref.ref(policy, lambda _ref, key=key, pop=_SEEN.pop: pop(key, None))
+    _SEEN[key] = weakref.ref(policy, _forget(_SEEN, key))
     return _interpret(policy)
 
 
@@ -482,5 +493,5 @@ def compiled(policy: Policy) -> Decide:
         fn = build(policy)
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
         fn = _interpret(policy)
-    _CACHE[key] = (weakref.ref(policy, lambda _ref, key=key, pop=_CACHE.pop: pop(key, None)), fn)
+    _CACHE[key] = (weakref.ref(policy, _forget(_CACHE, key)), fn)
     return fn
