@@ -29,6 +29,11 @@ if "ASANIMZA_POLICY_CACHE" not in os.environ:
 # that reads the source as text is skipped there
 reads_the_source = pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ, reason="reads mutmut's copy of the source")
 
+# mutmut wraps every function in a trampoline, doubling the frames of each call: a test that
+# measures how deep the package may recurse before Python's stack runs out is skipped there
+plain_stack = pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ,
+                                 reason="measures the stack, which mutmut's wrappers deepen")
+
 
 @pytest.fixture(autouse=True)
 def _one_process_in_mutation_runs(monkeypatch):

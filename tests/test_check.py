@@ -8,7 +8,7 @@ import pytest
 from asanimza_policy.check import check_file, check_paths
 from asanimza_policy.cli import main
 
-from .conftest import POLICY_FILE, line_of
+from .conftest import POLICY_FILE, line_of, plain_stack
 
 
 def codes(findings):
@@ -339,6 +339,7 @@ def _nested_chain(tmp_path, links: int, nesting: int):
     return f
 
 
+@plain_stack
 def test_a_chain_of_deeply_nested_expressions_is_refused_not_a_recursion_error(tmp_path):
     # issue 19: 13 derived values of add_days nested 38 deep passed check, then every evaluation
     # died with RecursionError: the expressions' own levels count toward the chain's depth
@@ -351,6 +352,7 @@ def test_a_chain_of_deeply_nested_expressions_is_refused_not_a_recursion_error(t
     assert f.code == "DERIVED_TOO_DEEP" and "levels of expressions" in f.message
 
 
+@plain_stack
 def test_a_nested_chain_within_the_bound_evaluates(tmp_path):
     import sys
 

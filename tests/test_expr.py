@@ -8,6 +8,8 @@ import pytest
 from asanimza_policy import expr as E
 from asanimza_policy.expr import ExprError, Unknown
 
+from .conftest import plain_stack
+
 CHANNEL = E.Type("string", ("office", "sms"))
 
 ENV = {
@@ -447,6 +449,7 @@ def test_expression_over_max_length_is_rejected():
     assert f"{E.MAX_LENGTH:,}" in err.message
 
 
+@plain_stack
 def test_nesting_at_max_depth_is_accepted():
     depth = E.MAX_DEPTH
     assert run("(" * depth + "n" + ")" * depth) == 2
@@ -458,6 +461,7 @@ def test_nesting_at_max_depth_is_accepted():
     "-" * (E.MAX_DEPTH + 1) + "1",
     "min(n, " * (E.MAX_DEPTH + 1) + "n" + ")" * (E.MAX_DEPTH + 1),
 ])
+@plain_stack
 def test_nesting_over_max_depth_is_rejected(text):
     assert "nested" in parse_error(text).message
 

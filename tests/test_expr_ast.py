@@ -12,6 +12,8 @@ import pytest
 from asanimza_policy import expr as E
 from asanimza_policy import expr_compile, expr_parse, expr_types
 
+from .conftest import plain_stack
+
 ENV = {"a": E.BOOLEAN, "b": E.BOOLEAN, "n": E.INTEGER, "m": E.INTEGER, "d": E.DATE,
        "channel": E.Type("string", ("office", "sms")), "as_of": E.DATE}
 
@@ -151,6 +153,7 @@ def test_date_function_is_computed_once_when_compiling():
     "+".join(["n"] * (E.MAX_DEPTH + 1)) + " > 0",
     "-" * E.MAX_DEPTH + "n > 0",
 ])
+@plain_stack
 def test_depth_is_per_nested_part_not_per_expression(part):
     E.parse(part)
     E.parse(f"{part} and {part}")
