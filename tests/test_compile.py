@@ -161,6 +161,7 @@ def test_evaluate_uses_the_compiled_walk_and_listeners_the_interpreter():
             calls.append(node.id)
     d = ap.evaluate(policy, {}, as_of=date(2026, 11, 24), listeners=[Count()])
     assert calls and tuple(calls) == d.trace
+    ap.evaluate(policy, {}, as_of=date(2026, 11, 24))          # a first one without listeners: interpreted
     assert compile_module.for_one(policy) is compiled(policy)   # from the second evaluation on
     assert compiled(policy) is compiled(policy)            # built once per policy version
     assert compiled(policy).__name__ == "decide"
