@@ -17,8 +17,12 @@ paste.  Two states that arrive at a node agreeing on everything that node and
 the nodes after it read are the same from there on, so the second is not
 walked again (``prune``).  Past ``limit`` states the analysis stops and says
 so; what it found is still true, but it no longer proves the absence of the
-rest.  Date arithmetic leaving the calendar is the caller's ``InvalidContext``,
-so such a state is dropped, not reported.
+rest.  A state whose date arithmetic leaves the calendar is dropped: with a
+date far from the present that is the caller's ``InvalidContext``, with
+ordinary dates the policy's ``DATE_OVERFLOW`` (which ``check`` reports where
+the file shows it, ``overflow_checks.py``); the node keeps the first such
+state (``outside``), so that a branch it never saw taken is not blamed on the
+branches before it.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from .dates import ORDINARY_YEARS
 from .domains import NOT_GIVEN, Domains, domains_of
 from .expr import AS_OF, OutOfRange, Unknown, names_of
 from .model import DecisionNode, Policy
@@ -79,6 +84,7 @@ class NodeResult:
     gap: dict | None = None                               # the first counterexample
     overlaps: dict = field(default_factory=dict)          # second branch's position -> (first, counterexample)
     blocked: dict | None = None                           # waits for an optional input nobody asks
+    outside: dict | None = None                           # its date arithmetic left the calendar, all dates ordinary
 
 
 @dataclass
@@ -229,7 +235,10 @@ def _walk(policy: Policy, limit: int, prune: bool, domains: Domains | None, visi
             _fork(policy, doms, stack, nid, chosen, need.name)
             continue
         except OutOfRange:
-            continue                   # the caller's InvalidContext
+            r = results.setdefault(nid, NodeResult())
+            if r.outside is None and all(v.year in ORDINARY_YEARS for v in chosen.values() if type(v) is date):
+                r.outside = dict(chosen)     # the policy's DATE_OVERFLOW; else the caller's InvalidContext
+            continue
         arrivals[nid] = arrivals.get(nid, 0) + 1
         if visit is not None:
             visit(nid, chosen)

@@ -33,6 +33,7 @@ from .findings import ERROR, WARNING, Finding, excerpt, kind_of, ordered, plain
 from .loader import Document, NotAFile, load_file
 from .lock import lock_findings, source_hash_findings
 from .model import SEMVER, Policy, semver_key
+from .overflow_checks import overflow_findings
 from .provenance import read_source
 from .registry import all_policy_files, display_path, expand_paths, layout_problems
 
@@ -168,6 +169,7 @@ FILE_STAGES: list[Stage] = [
     DocStage("citations", lambda s, doc: citation_findings(doc, s.path)),
     DocStage("layout", lambda s, doc: layout_findings(doc, s.path)),
     PolicyStage("caveats", lambda s, doc, policy: caveat_findings(doc, policy)),
+    PolicyStage("date arithmetic", lambda s, doc, policy: overflow_findings(policy, doc)),
     PolicyStage("proofs", lambda s, doc, policy: proof_findings(doc, policy, s.path, s.max_combinations)),
     PolicyStage("lock", lambda s, doc, policy: lock_findings(doc, policy, s.path)),
     PolicyStage("source hash", lambda s, doc, policy: source_hash_findings(doc, policy, s.path)),

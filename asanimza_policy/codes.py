@@ -34,7 +34,8 @@ STAGES = {
               "same rules and give one defect one code and one message: `check` reports what `load()` reports, "
               "and the schema's finding only where the builder has none at that place."),
     "model": ("3. References and expressions (the model)",
-              "Names that point nowhere, expressions that do not parse or type-check, loops."),
+              "Names that point nowhere, expressions that do not parse or type-check or whose date arithmetic "
+              "leaves the calendar whatever the context, loops."),
     "content": ("4. Content", "Citations against the source text, and the files' place among the versions."),
     "structure": ("5. Structure (the graph)", "What the routes of the graph reach, and what the policy declares "
                   "but never uses."),
@@ -134,6 +135,12 @@ _ROWS = (
          "step's `when`, or on a branch on the way"),
     Code("GIVEN_NOT_INPUT", "model", "`given(name)` names a derived value, not an input",
          "test the inputs the value is computed from"),
+    Code("EXPR_DATE_OVERFLOW", "model", "date arithmetic that leaves the calendar (before year 1 or after 9999) "
+         "whatever the context, as the file shows: on constants (`date('9999-12-31') + 1`), or by an offset too "
+         "large for any ordinary date (`add_days(as_of, 999999999)`, `add_years(birth_date, 9000)`); the column "
+         "points at the arithmetic (at run time: `DATE_OVERFLOW`)", "use offsets of days or years, not millennia",
+         bad="- when: add_days(as_of, 999999999) > card_expires_on",
+         good="- when: add_days(as_of, 14) > card_expires_on"),
     Code("DERIVED_CYCLE", "model", "derived values that depend on each other in a loop", "break the loop"),
     Code("DERIVED_TOO_DEEP", "model", "a chain of more than 16 derived values each reading the next, or of "
          "expressions nesting more than 160 levels in all down such a chain (keeps evaluation's cost and depth "
@@ -250,7 +257,8 @@ _ROWS = (
          "`match: unique`) where two branches hold", "make the branches cover every case exactly once"),
     Code("DATE_OVERFLOW", "evaluation", "date arithmetic leaves the calendar (before year 1 or after 9999) while "
          "every date it reads is an ordinary one, e.g. `add_days(as_of, 999999999)`; a caller's date far from the "
-         "present (before year 1000 or after 9000) is blamed on the caller instead, as `InvalidContext`",
+         "present (before year 1000 or after 9000) is blamed on the caller instead, as `InvalidContext`; where the "
+         "file shows it whatever the context, `check` reports it first (`EXPR_DATE_OVERFLOW`)",
          "use offsets of days or years, not millennia"),
     # scenarios
     Code("SCENARIO", "scenario", "a scenario file whose shape is wrong (unknown key, no expectation, a missing "

@@ -6,6 +6,11 @@ from datetime import date
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# A given date this far from the present is the caller's doing when arithmetic on
+# it leaves the calendar; with ordinary dates only, the policy's arithmetic is (the
+# interpreter's DATE_OVERFLOW, and what `check` reports where the file shows it).
+ORDINARY_YEARS = range(1000, 9001)
+
 
 def looks_like_date(text: str) -> bool:
     """Whether ``text`` has the shape ``YYYY-MM-DD`` (the day may still not exist)."""

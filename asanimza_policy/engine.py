@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from .context import validate
+from .dates import ORDINARY_YEARS
 from .decision import COMPLETE, NEEDS_INPUT, Assumption, Choice, Decision, Fields, PlannedStep, Question
 from .errors import InvalidContext, PolicyError
 from .expr import AS_OF, OutOfRange, Unknown, _merge
@@ -190,11 +191,6 @@ def _plan(policy: Policy, node: OutcomeNode, scope: _Scope):
             planned.append(PlannedStep(step.action, "".join(pieces), Fields(fields), step.caveats))
             used.append(step)
     return planned, used, unknown
-
-
-# A given date this far from the present is the caller's doing when arithmetic on
-# it leaves the calendar; with ordinary dates only, the policy's arithmetic is.
-ORDINARY_YEARS = range(1000, 9001)
 
 
 def _blame(policy: Policy, values: dict, names: Iterable[str]) -> str | None:

@@ -64,8 +64,12 @@ def _findings(a: Analysis, base, doc: Document | None) -> Iterator[Finding]:
             for i, br in enumerate(node.branches):
                 if i in r.won or any(k == i for k in r.overlaps):
                     continue
-                why = ("an earlier branch holds whenever this one does" if node.match == "first"
-                       else "it holds for no context that reaches the node")
+                if r.outside is not None:
+                    why = ("the node's date arithmetic leaves the calendar for a context that reaches it (at run "
+                           f"time: DATE_OVERFLOW); try: {example(policy, r.outside, base)}")
+                else:
+                    why = ("an earlier branch holds whenever this one does" if node.match == "first"
+                           else "it holds for no context that reaches the node")
                 dead = f"; so no context reaches {br.goto!r}" if br.goto not in a.reached else ""
                 yield finding("LOGIC_SHADOWED", f"node {nid!r}: branch {i + 1} (goto {br.goto}) is never taken: "
                               f"{why}{dead}", npath + ("branches", br.index), br.pos)

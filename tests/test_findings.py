@@ -89,6 +89,8 @@ CASES = [
     Case("optional_unguarded.yaml", "check", "OPTIONAL_UNGUARDED", "75:15", "reads the optional input 'renewed_on' "
          "where given(renewed_on) is not known to hold"),
     Case("given_not_input.yaml", "check", "GIVEN_NOT_INPUT", "71:15", "'days_left' is not an input"),
+    Case("expr_date_overflow.yaml", "check", "EXPR_DATE_OVERFLOW", "94:23", "field not_before: date arithmetic "
+         "leaves the calendar (years 1 to 9999) whatever the context: 9999-12-31 + 1 is outside it"),
     Case("derived_cycle.yaml", "check", "DERIVED_CYCLE", "29:3", "in a loop: days_left -> days_left"),
     Case("derived_too_deep.yaml", "check", "DERIVED_TOO_DEEP", "61:3",
          "more than 16 levels deep: d16 -> d15 -> d14 -> ... -> d0"),
