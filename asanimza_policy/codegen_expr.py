@@ -210,13 +210,15 @@ def _call(em: Emitter, node: Call, target: str) -> None:
         em.emit(f"{target} = {impl}({shown})")
         return
     names = em.const(names_of(node), "NAMES")
-    u = em.var("u")
     joined = ", ".join(args)
-    em.emit(f"{u} = unknown_of({joined})")
-    em.emit(f"if {u} is not None:")
-    with em.block():
-        em.emit(f"{target} = {u}")
-    em.emit("else:")
+    maybe = [a for a, arg in zip(args, node.args, strict=True) if type(arg) is not Literal]
+    if maybe:       # a literal is never unknown: test only the others, inline
+        em.emit("if " + " or ".join(f"type({a}) is Unknown" for a in maybe) + ":")
+        with em.block():
+            em.emit(f"{target} = unknown_of({joined})")
+        em.emit("else:")
+    else:
+        em.emit("if True:")
     with em.block():
         em.emit("try:")
         with em.block():

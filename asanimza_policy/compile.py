@@ -26,70 +26,24 @@ from datetime import date
 from typing import Any
 
 from .codegen_expr import Emitter, Unsupported, emit_expr
+from .compile_fast import Bail, FastWriter
+from .compile_runtime import Event, blamed, date_value, finish, needs_input
 from .context import _check, validate
-from .decision import NEEDS_INPUT, Choice, Decision, Fields, PlannedStep, Question
-from .engine import _blame, _decision, _gap
-from .errors import InvalidContext, PolicyError
+from .decision import Decision, StepSpec
+from .engine import _gap
 from .expr import AS_OF, OutOfRange, Unknown, merge_unknown
 from .expr_compile import _unknown_of
-from .findings import Finding
 from .model import DecisionNode, OutcomeNode, Policy
 from .template import fill_known, show
 
 Decide = Callable[[Any, date], Decision]
 
-_KIND_CODES = {"boolean": 1, "integer": 2, "date": 3, "enum": 4, "string": 5}
-
-
-# -- what the generated module calls ----------------------------------------------
-
-class _Collected:
-    """What the walk collected, as engine._decision reads it from its recorder."""
-
-    __slots__ = ("trace", "citations", "assumptions", "taken", "values", "caveats")
-
-    def __init__(self, trace, citations, assumptions, taken, values, caveats):
-        self.trace, self.citations, self.assumptions = trace, citations, assumptions
-        self.taken, self.values, self.caveats = taken, values, caveats
-
-
-def _finish(policy: Policy, as_of: date, status: str, vals: dict, cit: dict, asm: dict, trace: list,
-            taken: list, cav: dict, **what: Any) -> Decision:
-    # the interpreter's own constructor, so both paths build the document alike
-    return _decision(policy, as_of, _Collected(trace, cit, asm, taken, vals, cav), status,  # type: ignore[arg-type]
-                     **what)
-
-
-def _needs_input(policy: Policy, as_of: date, vals, cit, asm, trace, taken, cav, unknown: Unknown,
-                 lookup: Callable[[str], Any]) -> Decision:
-    inputs = policy.inputs
-    rank = {name: i for i, name in enumerate(inputs)}
-    missing = tuple(sorted((n for n in unknown.names if n in inputs and not inputs[n].optional),
-                           key=rank.__getitem__))
-    questions = []
-    for n in missing:
-        inp = inputs[n]
-        choices = None if inp.values is None else tuple(Choice(v, inp.labels.get(v, v)) for v in inp.values)
-        text = fill_known(inp.question_template, lookup) if inp.question_template else inp.question
-        questions.append(Question(inp.name, text, inp.type, choices))
-    return _finish(policy, as_of, NEEDS_INPUT, vals, cit, asm, trace, taken, cav, outcome=None,
-                   missing=missing, steps=(), documents=(), title=None, questions=tuple(questions))
-
-
-def _blamed(policy: Policy, vals: dict, e: OutOfRange, node) -> Exception:
-    """As the interpreter says it: the extreme date given, or the policy's own defect."""
-    field = _blame(policy, vals, e.names)
-    if field is None:
-        message = f"node {node.id!r}: {e}, whatever the context; the policy's date arithmetic cannot be evaluated"
-        return PolicyError([Finding.at("DATE_OVERFLOW", message, policy.path, node.pos)])
-    return InvalidContext(f"{field}: {e}", field)
-
 
 RUNTIME = {
     "Unknown": Unknown, "merge_unknown": merge_unknown, "unknown_of": _unknown_of, "OutOfRange": OutOfRange,
     "validate": validate, "check": _check, "date": date, "show": show, "fill_known": fill_known,
-    "PlannedStep": PlannedStep, "Fields": Fields, "finish": _finish, "needs_input": _needs_input,
-    "blamed": _blamed, "gap": _gap,
+    "finish": finish, "needs_input": needs_input,
+    "blamed": blamed, "gap": _gap, "date_value": date_value, "Bail": Bail,
 }
 
 
@@ -98,31 +52,56 @@ RUNTIME = {
 class _Generator:
     def __init__(self, policy: Policy):
         self.policy = policy
-        self.consts: dict[str, Any] = {"POLICY": policy}
+        self.consts: dict[str, Any] = {"POLICY": policy, "FRAMES": {}, "DATES": {}}
         self.derived_fn = {name: f"derive_{i}" for i, name in enumerate(policy.derived)}
         self.unknowns: dict[str, str] = {}
+        self.events: list[Event] = []
+        self.step_fns: dict[int, tuple[str, str]] = {}    # id(step) -> its JSON builder, its spec
+        self.step_lines: list[str] = []
 
     def const(self, value: Any, prefix: str = "K") -> str:
         return self.em.const(value, prefix)
 
-    def cites(self, cites: tuple[str, ...], assumes: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    def event(self, **what: Any) -> int:
+        """The number of an event of the walk (see ``compile_runtime``)."""
+        e = Event(**what)
+        self.events.append(e)
+        return len(self.events) - 1
+
+    def cites(self, cites: tuple[str, ...], assumes: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
         """The citations and assumptions one listener call records, in its order."""
         c = dict.fromkeys(cites)
         for a in assumes:
             c.update(dict.fromkeys(self.policy.assumptions[a].cites))
-        return c, dict.fromkeys(assumes)
+        return {"cites": tuple(c), "assumes": tuple(dict.fromkeys(assumes))}
 
-    def emit_cites(self, cites: dict, assumes: dict) -> None:
-        if cites:
-            self.em.emit(f"cit.update({self.const(cites, 'CITES')})")
-        if assumes:
-            self.em.emit(f"asm.update({self.const(assumes, 'ASSUMES')})")
+    def emit_event(self, **what: Any) -> None:
+        if any(what.values()):
+            self.em.emit(f"ev.append({self.event(**what)})")
+
+    def step_record(self, step, fields: dict[str, str], text: str) -> str:
+        """The tuple a walk keeps of a planned step (see ``decision.Pending``):
+        its JSON builder, written here once per step, its spec, text and fields."""
+        known = self.step_fns.get(id(step))
+        if known is None:
+            n = len(self.step_fns)
+            action = self.policy.actions[step.action]
+            args = [f"f{i}" for i in range(len(action.fields))]
+            items = [f"'action': {step.action!r}", "'text': text"]
+            for (fname, ftype), arg in zip(action.fields.items(), args, strict=True):
+                value = f"None if {arg} is None else {arg}.isoformat()" if ftype == "date" else arg
+                items.append(f"{fname!r}: {value}")
+            self.step_lines += [f"def step_doc_{n}({', '.join(['text'] + args)}):   # step {step.id!r}",
+                                f"    return {{{', '.join(items)}}}", ""]
+            spec = StepSpec(step.action, tuple(action.fields), tuple(step.caveats))
+            known = self.step_fns[id(step)] = (f"step_doc_{n}", self.const(spec, "STEP"))
+        return f"({known[0]}, {known[1]}, {text}{''.join(', ' + fields[f] for f in fields)})"
 
     def read_name(self, em: Emitter, name: str, target: str) -> None:
         if name == AS_OF:
             em.emit(f"{target} = vals[{name!r}]")
         elif name in self.policy.derived:
-            em.emit(f"{target} = vals[{name!r}] if {name!r} in vals else {self.derived_fn[name]}(vals, cit, asm)")
+            em.emit(f"{target} = vals[{name!r}] if {name!r} in vals else {self.derived_fn[name]}(vals, ev)")
         else:
             unk = self.unknowns.get(name)
             if unk is None:
@@ -138,37 +117,40 @@ class _Generator:
         for name, fn in self.derived_fn.items():
             out += self.derived(name, fn)
         out += self.lookup()
+        out += self.validation()
         out += self.decide()
+        out += FastWriter(self).source()
+        out += self.step_lines
+        self.consts["EVENTS"] = tuple(self.events)
         return "\n".join(out) + "\n"
 
     def derived(self, name: str, fn: str) -> list[str]:
         d = self.policy.derived[name]
         em = self.em = Emitter(self.consts, self.read_name)
-        em.lines.append(f"def {fn}(vals, cit, asm):   # derived {name!r}")
+        em.lines.append(f"def {fn}(vals, ev):   # derived {name!r}")
         if d.expression is not None:
             emit_expr(em, d.expression.ast, "v")
-            em.emit("if type(v) is not Unknown:")
-            with em.block():
-                self.emit_cites(*self.cites(d.cites, d.assumes))
-                em.emit("pass")
+            what = self.cites(d.cites, d.assumes)
+            if any(what.values()):
+                em.emit("if type(v) is not Unknown:")
+                with em.block():
+                    self.emit_event(**what)
         else:
-            cites, assumes = self.cites(d.cites, d.assumes)
+            what = self.cites(d.cites, d.assumes)
             table = {}
             assert d.table is not None and d.map_from is not None    # a table, then
             for key, entry in d.table.items():
-                c = dict(cites)
+                c = dict.fromkeys(what["cites"])
                 c.update(dict.fromkeys(entry.cites))
-                table[key] = (entry.value, c)
+                table[key] = (entry.value, self.event(cites=tuple(c), assumes=what["assumes"]))
             self.read_name(em, d.map_from, "key")
             em.emit("if type(key) is Unknown:")
             with em.block():
                 em.emit("v = key")
             em.emit("else:")
             with em.block():
-                em.emit(f"v, c = {self.const(table, 'TABLE')}[key]")
-                em.emit("cit.update(c)")
-                if assumes:
-                    em.emit(f"asm.update({self.const(assumes, 'ASSUMES')})")
+                em.emit(f"v, e = {self.const(table, 'TABLE')}[key]")
+                em.emit("ev.append(e)")
         em.emit(f"vals[{name!r}] = v")
         em.emit("return v")
         return em.lines + [""]
@@ -176,25 +158,75 @@ class _Generator:
     def lookup(self) -> list[str]:
         fns = self.const({n: None for n in self.derived_fn}, "DERIVED")
         lines = [
-            "def read(name, vals, cit, asm):",
+            "def read(name, vals, ev):",
             "    if name in vals:",
             "        return vals[name]",
             f"    if name in {fns}:",
-            "        return globals()[DERIVED_FN[name]](vals, cit, asm)",
+            "        return globals()[DERIVED_FN[name]](vals, ev)",
             "    return Unknown((name,))",
             "",
         ]
         self.consts["DERIVED_FN"] = dict(self.derived_fn)
         return lines
 
+    def validation(self) -> list[str]:
+        """``values(context)``: the given fields, checked; the common case inline,
+        anything else (an unknown field, a wrong value, a mapping that is not a
+        ``dict``) by ``context.validate``, which names what is wrong."""
+        em = self.em = Emitter(self.consts, self.read_name)
+        em.lines.append("def values(context):")
+        keys = self.const(frozenset(self.policy.inputs), "KEYS")
+        em.emit("if type(context) is not dict:")
+        em.emit("    return validate(POLICY, context)")
+        em.emit("vals = {}")
+        for name, inp in self.policy.inputs.items():
+            em.emit(f"v = context.get({name!r})")
+            em.emit("if v is not None:")
+            with em.block():
+                if inp.type == "date":
+                    em.emit("if type(v) is str:")
+                    em.emit("    d = DATES.get(v)")
+                    em.emit("    if d is None:")
+                    em.emit(f"        d = date_value(POLICY, DATES, {name!r}, v)")
+                    em.emit("        if d is None:")
+                    em.emit("            return validate(POLICY, context)")
+                    em.emit(f"    vals[{name!r}] = d")
+                    em.emit("elif type(v) is date:")
+                else:
+                    em.emit(f"if {self.valid(inp)}:")
+                em.emit(f"    vals[{name!r}] = v")
+                em.emit("else:")
+                em.emit("    return validate(POLICY, context)")
+        # every field given was one of these (or null): nothing else to check
+        em.emit(f"if len(vals) == len(context) or context.keys() <= {keys}:")
+        em.emit("    return vals")
+        em.emit("return validate(POLICY, context)")
+        return em.lines + [""]
+
+    def valid(self, inp) -> str:
+        """A test that ``v`` is a valid value of ``inp`` as given (False: let ``validate`` judge)."""
+        if inp.type == "boolean":
+            return "type(v) is bool"
+        if inp.type == "enum":
+            return f"type(v) is str and v in {self.const(frozenset(inp.values or ()), 'ENUM')}"
+        if inp.type == "integer":
+            test = "type(v) is int"
+            if getattr(inp, "minimum", None) is not None:
+                test += f" and v >= {int(inp.minimum)!r}"
+            if getattr(inp, "maximum", None) is not None:
+                test += f" and v <= {int(inp.maximum)!r}"
+            return test
+        if inp.type == "string":
+            return "type(v) is str and v and v.isascii()"
+        return "False"
+
     def decide(self) -> list[str]:
         p = self.policy
         em = self.em = Emitter(self.consts, self.read_name)
         em.lines.append("def decide(context, as_of):")
-        self.validation()
+        em.emit("vals = values(context)")
         em.emit(f"vals[{AS_OF!r}] = as_of")
-        em.emit("cit = {}; asm = {}; trace = []; taken = []; cav = {}")
-        em.emit("lookup = lambda name: read(name, vals, cit, asm)")
+        em.emit("ev = []")
         order = self.order()
         number = {nid: i for i, nid in enumerate(order)}
         em.emit("try:")
@@ -204,8 +236,7 @@ class _Generator:
                 node = p.nodes[nid]
                 em.emit(f"if nxt == {number[nid]}:   # node {nid!r}")
                 with em.block():
-                    em.emit(f"trace.append({nid!r})")
-                    self.emit_cites(*self.cites(node.cites, node.assumes))
+                    em.emit(f"ev.append({self.event(node=nid, **self.cites(node.cites, node.assumes))})")
                     if type(node) is DecisionNode:
                         self.decision(node, number)
                     elif type(node) is OutcomeNode:
@@ -218,6 +249,8 @@ class _Generator:
             em.emit(f"raise blamed(POLICY, vals, e, {self.const(tuple(p.nodes[n] for n in order), 'ORDER')}[nxt]) "
                     "from None")
         return em.lines + [""]
+
+    NEEDS_INPUT = "return needs_input(POLICY, EVENTS, FRAMES, as_of, vals, ev, unk, lambda name: read(name, vals, ev))"
 
     def order(self) -> list[str]:
         """The nodes reachable from the start, each after every node leading to it."""
@@ -233,40 +266,6 @@ class _Generator:
             post.append(nid)
         visit(self.policy.start)
         return post[::-1]
-
-    @staticmethod
-    def kind(inp) -> int:
-        """How the fast path checks an input's value (0: always by context._check)."""
-        if inp.type == "integer" and (getattr(inp, "minimum", None) is not None
-                                      or getattr(inp, "maximum", None) is not None):
-            return 0
-        return _KIND_CODES.get(inp.type, 0)
-
-    def validation(self) -> None:
-        em, inputs = self.em, self.policy.inputs
-        kinds = self.const({n: self.kind(i) for n, i in inputs.items()}, "KINDS")
-        objs = self.const(dict(inputs), "INPUTS")
-        enums = self.const({n: frozenset(i.values or ()) for n, i in inputs.items() if i.type == "enum"}, "ENUMS")
-        for line in (
-            "if type(context) is not dict:",
-            "    vals = validate(POLICY, context)",
-            "else:",
-            "    vals = {}",
-            "    for k, v in context.items():",
-            f"        c = {kinds}.get(k)",
-            "        if c is None:",
-            "            vals = validate(POLICY, context)   # names the unknown field",
-            "            break",
-            "        if v is None:",
-            "            continue",
-            "        if (c == 1 and type(v) is bool) or (c == 2 and type(v) is int) or (c == 3 and type(v) is date)"
-            f" or (c == 4 and type(v) is str and v in {enums}[k]) or (c == 5 and type(v) is str and v and"
-            " v.isascii()):",
-            "            vals[k] = v",
-            "        else:",
-            f"            vals[k] = check({objs}[k], v)",
-        ):
-            em.emit(line)
 
     def decision(self, node: DecisionNode, number: dict[str, int]) -> None:
         em = self.em
@@ -299,11 +298,11 @@ class _Generator:
         first = node.match == "first"
         em.emit("if unk is not None" + (":" if first else " and br is None:"))
         with em.block():
-            em.emit("return needs_input(POLICY, as_of, vals, cit, asm, trace, taken, cav, unk, lookup)")
+            em.emit(self.NEEDS_INPUT)
         for br in node.branches:
             em.emit(f"elif br == {br.index}:")
             with em.block():
-                em.emit(f"taken.append({self.const((node, br), 'TAKEN')})")
+                em.emit(f"ev.append({self.event(taken=(node, br))})")
                 em.emit(f"nxt = {number[br.goto]}")
         em.emit("else:")
         with em.block():
@@ -311,7 +310,7 @@ class _Generator:
                 msg = f"node {node.id!r}: no branch matches and there is no otherwise"
                 em.emit(f"raise gap(POLICY, {self.const(node, 'NODE')}, {self.const(msg, 'MESSAGE')})")
             else:
-                em.emit(f"taken.append({self.const((node, node.otherwise), 'TAKEN')})")
+                em.emit(f"ev.append({self.event(taken=(node, node.otherwise))})")
                 em.emit(f"nxt = {number[node.otherwise.goto]}")
 
     def condition(self, when, target: str) -> None:
@@ -368,12 +367,9 @@ class _Generator:
                 em.emit("if unk is None:")
                 with em.block():
                     text = " + ".join(pieces) if pieces else "''"
-                    fdict = "{" + ", ".join(f"{k!r}: {v}" for k, v in fields.items()) + "}"
-                    em.emit(f"planned.append(PlannedStep({step.action!r}, {text}, Fields({fdict}), "
-                            f"{self.const(step.caveats, 'CAVEATS')}))")
-                    c, a = self.cites(step.cites, step.assumes)
-                    em.emit(f"used.append(({self.const(c, 'CITES')}, {self.const(a, 'ASSUMES')}, "
-                            f"{self.const(dict.fromkeys(step.caveats), 'CAVEATS')}))")
+                    em.emit(f"planned.append({self.step_record(step, fields, text)})")
+                    used = self.event(caveats=tuple(step.caveats), **self.cites(step.cites, step.assumes))
+                    em.emit(f"used.append({used})")
         documents = self.const(node.documents, "DOCUMENTS")
         if node.document_when:
             em.emit("kept = []")
@@ -390,20 +386,17 @@ class _Generator:
             documents = "documents"
         em.emit("if unk is not None:")
         with em.block():
-            em.emit("return needs_input(POLICY, as_of, vals, cit, asm, trace, taken, cav, unk, lookup)")
-        em.emit("for c, a, v in used:")
-        with em.block():
-            em.emit("cit.update(c); asm.update(a); cav.update(v)")
+            em.emit(self.NEEDS_INPUT)
+        em.emit("ev.extend(used)")
         if node.caveats:
-            em.emit(f"cav.update({self.const(dict.fromkeys(node.caveats), 'CAVEATS')})")
+            em.emit(f"ev.append({self.event(caveats=tuple(node.caveats))})")
         if node.explanation:
-            em.emit(f"explanation = fill_known({self.const(node.explanation, 'TEMPLATE')}, lookup) or None")
+            em.emit(f"explanation = fill_known({self.const(node.explanation, 'TEMPLATE')}, "
+                    "lambda name: read(name, vals, ev)) or None")
         else:
             em.emit("explanation = None")
-        em.emit(f"return finish(POLICY, as_of, {node.status!r}, vals, cit, asm, trace, taken, cav, "
-                f"outcome={node.id!r}, missing=(), steps=tuple(planned), "
-                f"documents={documents}, title={node.title!r}, "
-                "explanation=explanation)")
+        em.emit(f"return finish(POLICY, EVENTS, FRAMES, as_of, {node.status!r}, vals, ev, {node.id!r}, "
+                f"tuple(planned), {documents}, {node.title!r}, explanation)")
 
 
 def python_source(policy: Policy) -> tuple[str, dict[str, Any]]:
@@ -444,7 +437,7 @@ def build(policy: Policy) -> Decide:
     code = compile(source, f"<policy {policy.id} {policy.version}>", "exec")
     namespace: dict[str, Any] = {"__builtins__": __builtins__, **RUNTIME, **consts}
     exec(code, namespace)    # our generated source only (see the module's docstring)
-    return namespace["decide"]
+    return namespace["run"]
 
 
 _CACHE: dict[int, tuple[weakref.ref, Decide]] = {}

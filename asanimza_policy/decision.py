@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -107,7 +107,7 @@ class PlannedStep:
     def to_dict(self) -> dict:
         out = {"action": self.action, "text": self.text}
         for k, v in self.fields._d.items():
-            out[k] = v.isoformat() if isinstance(v, date) else v
+            out[k] = v if v is None or type(v) is str else v.isoformat() if isinstance(v, date) else v
         return out
 
 
@@ -178,8 +178,28 @@ class Decision:
     caveats: tuple[Any, ...] = ()                 # model.Caveat: facts of other sources the plan rests on
     policy_digest: str = ""                       # SHA-256 of the version's file and source text
 
+    def __getattr__(self, name: str) -> Any:
+        # reached only for a field not set yet: the steps a compiled walk left
+        # to build on first use (see :class:`Pending`)
+        pending = self.__dict__.get("_pending")
+        if pending is None or name != "steps":
+            raise AttributeError(f"'Decision' object has no attribute {name!r}")
+        value = pending.steps()
+        object.__setattr__(self, name, value)
+        return value
+
+    def __getstate__(self) -> dict:
+        # every field worked out, nothing of the walk's own: a decision crosses processes as it is
+        return {name: getattr(self, name) for name in _FIELDS}
+
     def to_dict(self) -> dict:
         """The contract's JSON document (plain dicts, lists and strings)."""
+        state = self.__dict__
+        pending = state.get("_pending")
+        if pending is not None and "steps" not in state:
+            steps = pending.step_docs()
+        else:
+            steps = [s.to_dict() for s in self.steps]
         return {
             "policy": self.policy,
             "version": self.version,
@@ -187,20 +207,20 @@ class Decision:
             "status": self.status,
             "outcome": self.outcome,
             "missing": list(self.missing),
-            "steps": [s.to_dict() for s in self.steps],
+            "steps": steps,
             "documents": list(self.documents),
             "trace": list(self.trace),
             "citations": list(self.citations),
             "assumptions": [{"id": i, "text": t} for i, t in self.assumptions],
             "title": self.title,
-            "questions": [q.to_dict() for q in self.questions],
+            "questions": [q.to_dict() for q in self.questions] if self.questions else [],
             "reasons": list(self.reasons),
             "explanation": self.explanation,
-            "caveats": [self._caveat(c) for c in self.caveats],
+            "caveats": [self._caveat(c) for c in self.caveats] if self.caveats else [],
             "policy_digest": self.policy_digest,
         }
 
-    def _caveat(self, caveat) -> dict:
+    def _caveat(self, caveat: Any) -> dict:
         out = caveat.to_dict()
         out["steps"] = [i for i, s in enumerate(self.steps, 1) if caveat.id in s.caveats]
         return out
@@ -211,3 +231,81 @@ class Decision:
             from .encode import decision_json
             return decision_json(self)
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+# -- fast constructors for the compiled walk ----------------------------------------
+# A frozen dataclass sets each field through ``object.__setattr__``; a compiled
+# policy builds thousands of decisions a second, so it fills the instance's
+# ``__dict__`` in one go instead.  The result is the same object: it compares,
+# hashes, copies and pickles as one built by the constructor (a test holds this).
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def new_fields(items: dict[str, Any]) -> Fields:
+    """``Fields(items)`` taking ownership of ``items`` (no copy)."""
+    f = _new(Fields)
+    _set(f, "_d", items)
+    return f
+
+
+def new_step(action: str, text: str, fields: Fields, caveats: tuple[str, ...]) -> PlannedStep:
+    """``PlannedStep(action, text, fields, caveats)``."""
+    s = _new(PlannedStep)
+    _set(s, "__dict__", {"action": action, "text": text, "fields": fields, "caveats": caveats})
+    return s
+
+
+_FIELDS = tuple(f.name for f in fields(Decision))
+
+
+class StepSpec(NamedTuple):
+    """What a compiled policy knows of a step before its walk: the action, the
+    names of its extra fields in order, and its caveats."""
+    action: str
+    fields: tuple[str, ...]
+    caveats: tuple[str, ...]
+
+
+class Pending:
+    """What a compiled walk leaves to work out on first use.
+
+    A batch or a service mostly wants the JSON document, so a compiled walk
+    keeps each planned step as one tuple ``(to_doc, spec, text, *fields)``:
+    ``to_doc(text, *fields)`` is the step's JSON object (written for that
+    step by the compiler, dates already typed), ``spec`` a :class:`StepSpec`.
+    ``Decision.steps`` builds the :class:`PlannedStep` s from them when first
+    read.
+    """
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: tuple[tuple, ...]):
+        self.raw = raw
+
+    def steps(self) -> tuple[PlannedStep, ...]:
+        return tuple(new_step(r[1].action, r[2], new_fields(dict(zip(r[1].fields, r[3:], strict=True))),
+                              r[1].caveats) for r in self.raw)
+
+    def step_docs(self) -> list[dict]:
+        return [r[0](*r[2:]) for r in self.raw]
+
+
+def new_decision(policy: str, version: str, as_of: date, status: str, outcome: str | None,
+                 missing: tuple[str, ...], documents: tuple[str, ...], trace: tuple[str, ...],
+                 citations: tuple[str, ...], assumptions: tuple[Assumption, ...], title: str | None,
+                 questions: tuple[Question, ...], reasons: tuple[str, ...], explanation: str | None,
+                 caveats: tuple[Any, ...], policy_digest: str, pending: Pending) -> Decision:
+    """``Decision(...)`` with every field given but the steps: they come from
+    ``pending`` on first use."""
+    d = _new(Decision)
+    state = {
+        "policy": policy, "version": version, "as_of": as_of, "status": status, "outcome": outcome,
+        "missing": missing, "documents": documents, "trace": trace, "citations": citations,
+        "assumptions": assumptions, "title": title, "questions": questions, "reasons": reasons,
+        "explanation": explanation, "caveats": caveats, "policy_digest": policy_digest, "_pending": pending}
+    if not pending.raw:
+        state["steps"] = ()
+    _set(d, "__dict__", state)
+    return d

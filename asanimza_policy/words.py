@@ -254,7 +254,9 @@ _plans: dict[int, tuple[Any, tuple[str, ...]]] = {}
 _kinds: dict[int, tuple[Any, dict]] = {}
 
 
-def _plan(policy, node, branch) -> tuple[str, ...]:
+def branch_plan(policy, node, branch) -> tuple[str, ...]:
+    """A branch's words, split where the values it reads go: even parts are
+    text, odd parts the names whose value follows in parentheses."""
     hit = _plans.get(id(branch))
     if hit is not None and hit[0] is branch:
         return hit[1]
@@ -266,21 +268,30 @@ def _plan(policy, node, branch) -> tuple[str, ...]:
     return parts
 
 
+def fill_reasons(plans, values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The words of each plan with the values read put in."""
+    out = []
+    for parts in plans:
+        if len(parts) == 1:
+            out.append(parts[0])
+            continue
+        text = parts[0]
+        for i in range(1, len(parts), 2):       # odd parts are the names of slots
+            v = values.get(parts[i])
+            t = type(v)
+            if t is date:                       # the common cases first, without a call
+                text += " (" + v.isoformat() + ")"
+            elif t is int:
+                text += " (" + str(v) + ")"
+            elif isinstance(v, (date, int)) and not isinstance(v, bool):
+                text += f" ({value_words(v)})"
+            text += parts[i + 1]
+        out.append(text)
+    return tuple(out)
+
+
 def reasons(policy, taken, values: Mapping[str, Any]) -> tuple[str, ...]:
     """For each ``(node, branch)`` taken, in order, what held, in words, with the
     dates and numbers it read: "as of (2026-12-10) is after certificate expires
     on (2026-12-01)"."""
-    out = []
-    for node, branch in taken:
-        parts = _plan(policy, node, branch)
-        if len(parts) == 1:
-            out.append(parts[0])
-            continue
-        text = [parts[0]]
-        for i in range(1, len(parts), 2):       # odd parts are the names of slots
-            v = values.get(parts[i])
-            if isinstance(v, (date, int)) and not isinstance(v, bool):
-                text.append(f" ({value_words(v)})")
-            text.append(parts[i + 1])
-        out.append("".join(text))
-    return tuple(out)
+    return fill_reasons([branch_plan(policy, node, branch) for node, branch in taken], values)

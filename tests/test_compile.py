@@ -20,7 +20,7 @@ from asanimza_policy import compile as compile_module
 from asanimza_policy.compile import build, compiled, python_source
 from asanimza_policy.context import parse_date
 from asanimza_policy.engine import Listener, run
-from asanimza_policy.expr import Compare
+from asanimza_policy.expr import Compare, OutOfRange
 from asanimza_policy.registry import load_policy, resolve_policy
 from asanimza_policy.scenarios import load_scenarios
 
@@ -71,7 +71,12 @@ def assert_same(policy, context, as_of, decide=None):
 # -- generated contexts --------------------------------------------------------------
 
 def _values(inp, rng: random.Random, day: date) -> list:
-    """Good and bad values for one input."""
+    """Good or (one time in seven) bad values for one input."""
+    good, bad = _good_and_bad(inp, rng, day)
+    return good if rng.random() < 0.85 else bad
+
+
+def _good_and_bad(inp, rng: random.Random, day: date) -> tuple[list, list]:
     t = inp.type
     bad = [None, "", 3.5, [1], {"a": 1}, "\ud800x"]
     if t == "boolean":
@@ -91,7 +96,7 @@ def _values(inp, rng: random.Random, day: date) -> list:
     else:
         good = ["x", "Anna Məmmədova", "a" * 50]
         bad += [1, True]
-    return good if rng.random() < 0.85 else bad
+    return good, bad
 
 
 def _context(policy, rng: random.Random, day: date):
@@ -131,7 +136,34 @@ def test_policies_compile(path):
     """Every policy found compiles (none falls back to the interpreter)."""
     policy = load_policy(path)
     build(policy)
-    assert compiled(policy).__name__ == "decide"
+    assert compiled(policy).__name__ == "run"
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=IDS)
+def test_complete_contexts_take_the_fast_walk(path):
+    """A context giving every field is answered by the fast walk itself (it
+    declines only where the general walk raises), and the answer is the same."""
+    policy = load_policy(path)
+    module = build(policy).__globals__
+    fast, bail = module["fast"], module["Bail"]
+    rng = random.Random(f"fast/{policy.id}/{policy.version}")
+    answered = 0
+    for i in range(600):
+        day = DAYS[i % len(DAYS)] if i % 3 else policy.effective_from + timedelta(days=rng.randint(0, 900))
+        context = {name: rng.choice(_good_and_bad(inp, rng, day)[0]) for name, inp in policy.inputs.items()}
+        want = outcome(run, policy, context, day)
+        try:
+            d = fast(context, day)
+        except (bail, OutOfRange):      # run() hands both to the general walk
+            assert want[0] == "error", f"the fast walk declined {context!r} as of {day}"
+            continue
+        except Exception as e:  # noqa: BLE001 - compared with the interpreter's
+            got = ("error", type(e).__name__, str(e))
+        else:
+            got = ("ok", d.to_dict(), d)
+        assert got == want
+        answered += 1
+    assert answered > 300
 
 
 def _scenarios():
@@ -164,7 +196,34 @@ def test_evaluate_uses_the_compiled_walk_and_listeners_the_interpreter():
     ap.evaluate(policy, {}, as_of=date(2026, 11, 24))          # a first one without listeners: interpreted
     assert compile_module.for_one(policy) is compiled(policy)   # from the second evaluation on
     assert compiled(policy) is compiled(policy)            # built once per policy version
-    assert compiled(policy).__name__ == "decide"
+    assert compiled(policy).__name__ == "run"
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=IDS)
+def test_complete_contexts_take_the_fast_walk(path):
+    """A context giving every field is answered by the fast walk itself (it
+    declines only where the general walk raises), and the answer is the same."""
+    policy = load_policy(path)
+    module = build(policy).__globals__
+    fast, bail = module["fast"], module["Bail"]
+    rng = random.Random(f"fast/{policy.id}/{policy.version}")
+    answered = 0
+    for i in range(600):
+        day = DAYS[i % len(DAYS)] if i % 3 else policy.effective_from + timedelta(days=rng.randint(0, 900))
+        context = {name: rng.choice(_good_and_bad(inp, rng, day)[0]) for name, inp in policy.inputs.items()}
+        want = outcome(run, policy, context, day)
+        try:
+            d = fast(context, day)
+        except (bail, OutOfRange):      # run() hands both to the general walk
+            assert want[0] == "error", f"the fast walk declined {context!r} as of {day}"
+            continue
+        except Exception as e:  # noqa: BLE001 - compared with the interpreter's
+            got = ("error", type(e).__name__, str(e))
+        else:
+            got = ("ok", d.to_dict(), d)
+        assert got == want
+        answered += 1
+    assert answered > 300
 
 
 def test_a_construct_the_compiler_does_not_know_keeps_the_interpreter(monkeypatch):

@@ -1,0 +1,147 @@
+"""A type-checked expression AST -> Python statements, for values all known.
+
+The fast walk of a compiled policy (``compile_fast``) runs where every value an
+expression reads is given.  There the three-valued logic of ``codegen_expr`` is
+plain Python: ``a and b`` short-circuits as the interpreter does, a comparison
+is a comparison.  Whatever would make the answer depend on the rules for the
+unknown (a name without a value) or on an error (a date leaving the calendar)
+raises :class:`Bail` instead, and the general walk, which knows those rules,
+answers.  Evaluation order is the interpreter's, so derived values are computed
+(and cite their sources) in the same order.
+
+Nothing of the policy's text enters the source except through ``repr()`` of a
+literal or a constant handed over by name, as in ``codegen_expr``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .codegen_expr import OPS, Emitter, Unsupported, literal_source
+from .expr_parse import Arith, BoolOp, Call, Compare, Expr, In, Literal, Name, Neg, Not
+from .expr_types import FUNCTIONS, arithmetic
+
+
+class Bail(Exception):
+    """The fast walk cannot answer alone: the general walk answers instead."""
+
+
+RULES: dict[type, Callable[[Emitter, Any, str], None]] = {}
+
+
+def rule(cls: type) -> Callable:
+    def register(fn: Callable) -> Callable:
+        RULES[cls] = fn
+        return fn
+    return register
+
+
+def emit_known(em: Emitter, node: Expr, target: str) -> None:
+    """Emit statements leaving the value of ``node`` in ``target`` (or raising ``Bail``)."""
+    fn = RULES.get(type(node))
+    if fn is None:
+        raise Unsupported(f"expression node {type(node).__name__}")
+    fn(em, node, target)
+
+
+def _value(em: Emitter, node: Expr) -> str:
+    if type(node) is Literal:
+        return literal_source(node.value)
+    t = em.var()
+    emit_known(em, node, t)
+    return t
+
+
+@rule(Literal)
+def _literal(em: Emitter, node: Literal, target: str) -> None:
+    em.emit(f"{target} = {literal_source(node.value)}")
+
+
+@rule(Name)
+def _name(em: Emitter, node: Name, target: str) -> None:
+    em.read_name(em, node.name, target)
+
+
+@rule(Not)
+def _not(em: Emitter, node: Not, target: str) -> None:
+    em.emit(f"{target} = not {_value(em, node.operand)}")
+
+
+@rule(BoolOp)
+def _boolop(em: Emitter, node: BoolOp, target: str) -> None:
+    # and: False at the first false operand, else True; or: the reverse
+    stop = node.op == "or"
+    em.emit(f"{target} = {stop}")
+    opened = 0
+    for operand in node.operands:
+        a = _value(em, operand)
+        em.emit(f"if {'not ' if stop else ''}{a}:")
+        em.indent += 1
+        opened += 1
+    em.emit(f"{target} = {not stop}")
+    em.indent -= opened
+
+
+@rule(Compare)
+def _compare(em: Emitter, node: Compare, target: str) -> None:
+    a = _value(em, node.left)
+    b = _value(em, node.right)
+    em.emit(f"{target} = {a} {OPS[node.op]} {b}")
+
+
+@rule(In)
+def _in(em: Emitter, node: In, target: str) -> None:
+    a = _value(em, node.item)
+    test = "not in" if node.negated else "in"
+    if all(isinstance(c, Literal) for c in node.choices):
+        for c in node.choices:
+            literal_source(c.value)     # type check
+        options = em.const(frozenset(c.value for c in node.choices), "OPTIONS")  # type: ignore[attr-defined]
+        em.emit(f"{target} = {a} {test} {options}")
+        return
+    vals = [_value(em, c) for c in node.choices]
+    em.emit(f"{target} = {a} {test} ({', '.join(vals)},)")
+
+
+@rule(Neg)
+def _neg(em: Emitter, node: Neg, target: str) -> None:
+    em.emit(f"{target} = -{_value(em, node.operand)}")
+
+
+def _guarded(em: Emitter, call: str, target: str) -> None:
+    em.emit("try:")
+    em.emit(f"    {target} = {call}")
+    em.emit("except OverflowError:")
+    em.emit("    raise Bail")
+
+
+@rule(Arith)
+def _arith(em: Emitter, node: Arith, target: str) -> None:
+    impl = em.const(arithmetic(node).impl, "ARITH")
+    a, b = _value(em, node.left), _value(em, node.right)
+    _guarded(em, f"{impl}({a}, {b})", target)
+
+
+@rule(Call)
+def _call(em: Emitter, node: Call, target: str) -> None:
+    fn = FUNCTIONS.get(node.func)
+    if fn is None:
+        raise Unsupported(f"function {node.func!r}")
+    if fn.at_compile:
+        value = fn.impl(*(a.value for a in node.args if isinstance(a, Literal)))
+        em.emit(f"{target} = {em.const(value, 'VALUE')}")
+        return
+    impl = em.const(fn.impl, "FN")
+    if fn.sees_unknown:
+        # given(name): whether the context gave the input (an absent one is None here)
+        args = []
+        for a in node.args:
+            if type(a) is not Name:
+                raise Unsupported(f"{node.func}() of an expression")
+            t = em.var()
+            em.read_optional(em, a.name, t)  # type: ignore[attr-defined]
+            args.append(t)
+        em.emit(f"{target} = {impl}({', '.join(args)})")
+        return
+    args = [_value(em, a) for a in node.args]
+    _guarded(em, f"{impl}({', '.join(args)})", target)
