@@ -90,12 +90,34 @@ def evaluate(policy_id: str | Policy, context: Mapping[str, object], *, as_of: d
     :class:`PolicyNotFound` for an unknown policy or version, or when no version
     is in effect on ``as_of``.
     """
+    key = None
+    if not listeners and type(policy_id) is str and as_of is not None:
+        key = (policy_id, as_of, version)
+        try:
+            hit = _ready.get(key)
+        except TypeError:       # an unhashable as_of or version: the error comes below
+            hit = key = None
+        if hit is not None:
+            return hit[0](context, hit[1])
     policy, day = _policy(policy_id, as_of, version)
     if listeners:
         from .engine import run
         return run(policy, context, day, listeners)
-    from .compile import for_one
-    return for_one(policy)(context, day)
+    from .compile import for_one, ready
+    fn = for_one(policy)
+    if key is not None and fn is ready(policy):
+        if len(_ready) >= _READY_LIMIT:
+            _ready.clear()
+        _ready[key] = (fn, day)
+    return fn(context, day)
+
+
+# (policy id, as_of, version) -> the compiled function of the version in effect
+# and the day: what an id and a day resolve to never changes until the registry
+# forgets what it loaded (``registry.clear_cache`` empties this too)
+_ready: dict[tuple, tuple] = {}
+_READY_LIMIT = 4096
+
 
 
 def evaluate_many(policy_id: str | Policy, contexts: Iterable[Mapping[str, object]], *,

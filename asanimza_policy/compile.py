@@ -475,6 +475,12 @@ def for_one(policy: Policy) -> Decide:
     return _interpret(policy)
 
 
+def ready(policy: Policy) -> Decide | None:
+    """The compiled function of ``policy`` if it is built already, else None."""
+    hit = _CACHE.get(id(policy))
+    return hit[1] if hit is not None and hit[0]() is policy else None
+
+
 def compiled(policy: Policy) -> Decide:
     """The compiled function of ``policy``, built on first use and kept while
     the policy lives; the interpreter for a policy the generator cannot compile."""

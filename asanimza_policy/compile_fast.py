@@ -30,6 +30,7 @@ from .codegen_expr import Emitter, Unsupported
 from .codegen_known import Bail, emit_known
 from .expr import AS_OF
 from .model import DecisionNode, OutcomeNode
+from .words import kinds_of
 
 if TYPE_CHECKING:
     from .compile import _Generator
@@ -44,6 +45,7 @@ class FastWriter:
         self.gen = gen
         self.policy = gen.policy
         self.derived_fn = {name: f"known_{i}" for i, name in enumerate(gen.policy.derived)}
+        self.kinds = kinds_of(gen.policy)
 
     def emitter(self) -> Emitter:
         em = Emitter(self.gen.consts, self.read_name)
@@ -60,6 +62,19 @@ class FastWriter:
             em.emit(f"{target} = vals.get({name!r})")
             em.emit(f"if {target} is None:")
             em.emit("    raise Bail")
+
+    @staticmethod
+    def shown(var: str, kind: str | None) -> str:
+        """``show(var)`` for a known value of type ``kind``, without the call where the type says how."""
+        if kind == "string":
+            return var
+        if kind == "date":
+            return f"{var}.isoformat()"
+        if kind == "integer":
+            return f"str({var})"
+        if kind == "boolean":
+            return f"('yes' if {var} else 'no')"
+        return f"show({var})"
 
     def read_optional(self, em: Emitter, name: str, target: str) -> None:
         em.emit(f"{target} = vals.get({name!r})")
@@ -206,7 +221,10 @@ class FastWriter:
                     if t is None:
                         t = em.var("x")
                         self.read_name(em, value, t)
-                    pieces.append(f"show({t})")
+                        pieces.append(self.shown(t, self.kinds.get(value)))
+                    else:
+                        e = step.with_.get(value)
+                        pieces.append(self.shown(t, None if e is None else e.ast.type.kind))
                 text = " + ".join(pieces) if pieces else "''"
                 em.emit(f"planned.append({g.step_record(step, fields, text)})")
                 em.emit(f"used.append({g.event(caveats=tuple(step.caveats), **g.cites(step.cites, step.assumes))})")

@@ -200,24 +200,27 @@ class Decision:
             steps = pending.step_docs()
         else:
             steps = [s.to_dict() for s in self.steps]
+        # every field but the steps is in the instance's dictionary (set by the
+        # constructor or by ``new_decision``): read from it, it is a hot path
+        questions, caveats = state["questions"], state["caveats"]
         return {
-            "policy": self.policy,
-            "version": self.version,
-            "as_of": self.as_of.isoformat(),
-            "status": self.status,
-            "outcome": self.outcome,
-            "missing": list(self.missing),
+            "policy": state["policy"],
+            "version": state["version"],
+            "as_of": state["as_of"].isoformat(),
+            "status": state["status"],
+            "outcome": state["outcome"],
+            "missing": list(state["missing"]),
             "steps": steps,
-            "documents": list(self.documents),
-            "trace": list(self.trace),
-            "citations": list(self.citations),
-            "assumptions": [{"id": i, "text": t} for i, t in self.assumptions],
-            "title": self.title,
-            "questions": [q.to_dict() for q in self.questions] if self.questions else [],
-            "reasons": list(self.reasons),
-            "explanation": self.explanation,
-            "caveats": [self._caveat(c) for c in self.caveats] if self.caveats else [],
-            "policy_digest": self.policy_digest,
+            "documents": list(state["documents"]),
+            "trace": list(state["trace"]),
+            "citations": list(state["citations"]),
+            "assumptions": [{"id": i, "text": t} for i, t in state["assumptions"]],
+            "title": state["title"],
+            "questions": [q.to_dict() for q in questions] if questions else [],
+            "reasons": list(state["reasons"]),
+            "explanation": state["explanation"],
+            "caveats": [self._caveat(c) for c in caveats] if caveats else [],
+            "policy_digest": state["policy_digest"],
         }
 
     def _caveat(self, caveat: Any) -> dict:

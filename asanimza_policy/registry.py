@@ -10,6 +10,7 @@ compiled once per process.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -37,6 +38,9 @@ def clear_cache() -> None:
     with _lock:
         _compiled.clear()
         _versions.clear()
+    package = sys.modules.get(__package__ or "")
+    if package is not None:
+        package._ready.clear()          # what evaluate() resolved ids and days to
 
 
 def shipped_root() -> Path:
