@@ -93,10 +93,11 @@ def _compare(em: Emitter, node: Compare, target: str) -> None:
 def _in(em: Emitter, node: In, target: str) -> None:
     a = _value(em, node.item)
     test = "not in" if node.negated else "in"
-    if all(isinstance(c, Literal) for c in node.choices):
-        for c in node.choices:
+    literals = [c for c in node.choices if isinstance(c, Literal)]
+    if len(literals) == len(node.choices):
+        for c in literals:
             literal_source(c.value)     # type check
-        options = em.const(frozenset(c.value for c in node.choices), "OPTIONS")  # type: ignore[attr-defined]
+        options = em.const(frozenset(c.value for c in literals), "OPTIONS")
         em.emit(f"{target} = {a} {test} {options}")
         return
     vals = [_value(em, c) for c in node.choices]

@@ -224,7 +224,8 @@ class FastWriter:
                         pieces.append(self.shown(t, self.kinds.get(value)))
                     else:
                         e = step.with_.get(value)
-                        pieces.append(self.shown(t, None if e is None else e.ast.type.kind))
+                        typed = None if e is None else e.ast.type
+                        pieces.append(self.shown(t, None if typed is None else typed.kind))
                 text = " + ".join(pieces) if pieces else "''"
                 em.emit(f"planned.append({g.step_record(step, fields, text)})")
                 em.emit(f"used.append({g.event(caveats=tuple(step.caveats), **g.cites(step.cites, step.assumes))})")

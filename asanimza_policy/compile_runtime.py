@@ -17,9 +17,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
 
-from .context import _check, validate
+from .context import _check
 from .decision import NEEDS_INPUT, Assumption, Choice, Decision, Pending, Question, new_decision
-from .engine import _blame, _gap
+from .engine import _blame
 from .errors import InvalidContext, PolicyError
 from .expr import OutOfRange, Unknown
 from .findings import Finding

@@ -105,7 +105,7 @@ class PlannedStep:
             raise AttributeError(f"step {self.__dict__.get('action')!r} has no field {name!r}") from None
 
     def to_dict(self) -> dict:
-        out = {"action": self.action, "text": self.text}
+        out: dict[str, Any] = {"action": self.action, "text": self.text}
         for k, v in self.fields._d.items():
             out[k] = v if v is None or type(v) is str else v.isoformat() if isinstance(v, date) else v
         return out

@@ -277,7 +277,7 @@ def fill_reasons(plans, values: Mapping[str, Any]) -> tuple[str, ...]:
             continue
         text = parts[0]
         for i in range(1, len(parts), 2):       # odd parts are the names of slots
-            v = values.get(parts[i])
+            v: Any = values.get(parts[i])
             t = type(v)
             if t is date:                       # the common cases first, without a call
                 text += " (" + v.isoformat() + ")"

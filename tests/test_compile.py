@@ -199,33 +199,6 @@ def test_evaluate_uses_the_compiled_walk_and_listeners_the_interpreter():
     assert compiled(policy).__name__ == "run"
 
 
-@pytest.mark.parametrize("path", POLICY_FILES, ids=IDS)
-def test_complete_contexts_take_the_fast_walk(path):
-    """A context giving every field is answered by the fast walk itself (it
-    declines only where the general walk raises), and the answer is the same."""
-    policy = load_policy(path)
-    module = build(policy).__globals__
-    fast, bail = module["fast"], module["Bail"]
-    rng = random.Random(f"fast/{policy.id}/{policy.version}")
-    answered = 0
-    for i in range(600):
-        day = DAYS[i % len(DAYS)] if i % 3 else policy.effective_from + timedelta(days=rng.randint(0, 900))
-        context = {name: rng.choice(_good_and_bad(inp, rng, day)[0]) for name, inp in policy.inputs.items()}
-        want = outcome(run, policy, context, day)
-        try:
-            d = fast(context, day)
-        except (bail, OutOfRange):      # run() hands both to the general walk
-            assert want[0] == "error", f"the fast walk declined {context!r} as of {day}"
-            continue
-        except Exception as e:  # noqa: BLE001 - compared with the interpreter's
-            got = ("error", type(e).__name__, str(e))
-        else:
-            got = ("ok", d.to_dict(), d)
-        assert got == want
-        answered += 1
-    assert answered > 300
-
-
 def test_a_construct_the_compiler_does_not_know_keeps_the_interpreter(monkeypatch):
     path = ROOT / "tests" / "fixtures" / "policies" / "library-card" / "1.1.0.yaml"
     policy = load_policy(path)
