@@ -74,8 +74,9 @@ docs: $(STAMP) dot
 
 bench: $(STAMP)
 	$(PY) bench/evaluate.py
+	$(PY) bench/peers.py
 	$(PY) bench/load.py
-	$(PY) bench/batch.py
+	$(PY) bench/batch.py --full-size
 	$(PY) bench/check_scale.py
 	$(PY) bench/diff_population.py
 	$(PY) bench/quadratic.py

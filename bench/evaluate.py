@@ -8,8 +8,10 @@ given, so every call reaches an outcome):
 * ``hand``  a hand-written Python function of the same rules that builds the
   same decision document (steps with dates, documents, trace, citations,
   assumptions); the bench first checks that both agree on every context;
-* ``run``   our walk with the policy already resolved (what a batch uses);
-* ``evaluate``  the public call, which also resolves the version by date;
+* ``run``   the interpreter (the reference walk), the policy already resolved;
+* ``evaluate``  the public call: the compiled walk of the version in effect
+  (compiled from a version's second evaluation in a process), with and without
+  ``to_dict``; ``evaluate_many`` likewise;
 
 and prints decisions per second and the ratio to ``hand``.  It also times a
 cold command-line ``evaluate`` against ``python -c pass``, and ``check``.
@@ -268,10 +270,13 @@ def main() -> None:
     t_run = best_of(lambda: [run(POLICY, c, AS_OF) for c in ctxs])
     t_run_dict = best_of(lambda: [run(POLICY, c, AS_OF).to_dict() for c in ctxs])
     t_eval = best_of(lambda: [ap.evaluate("asan-imza-renewal", c, as_of=AS_OF) for c in ctxs])
+    t_eval_dict = best_of(lambda: [ap.evaluate("asan-imza-renewal", c, as_of=AS_OF).to_dict() for c in ctxs])
     t_many = best_of(lambda: list(ap.evaluate_many("asan-imza-renewal", ctxs, as_of=AS_OF)))
-    rows = [("hand-written function (dict)", t_hand), ("run, policy resolved (Decision)", t_run),
-            ("run + to_dict (same document as hand)", t_run_dict), ("evaluate (resolves version per call)", t_eval),
-            ("evaluate_many", t_many)]
+    t_many_dict = best_of(lambda: [d.to_dict() for d in ap.evaluate_many("asan-imza-renewal", ctxs, as_of=AS_OF)])
+    rows = [("hand-written function (dict)", t_hand), ("interpreter: run, policy resolved", t_run),
+            ("interpreter: run + to_dict (as hand)", t_run_dict),
+            ("compiled: evaluate (Decision)", t_eval), ("compiled: evaluate + to_dict (as hand)", t_eval_dict),
+            ("compiled: evaluate_many (Decision)", t_many), ("compiled: evaluate_many + to_dict", t_many_dict)]
     print(f"{'':42} {'µs/call':>9} {'decisions/s':>12} {'× hand':>7}")
     for name, t in rows:
         print(f"{name:42} {t / n * 1e6:9.2f} {n / t:12,.0f} {t / t_hand:7.1f}")
