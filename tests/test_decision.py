@@ -171,3 +171,19 @@ def test_compact_json_is_exactly_the_document(policy):
     for d in decisions_of(policy) * 2:          # the second round comes from the fragment cache
         assert d.to_json(indent=None) == json.dumps(d.to_dict(), ensure_ascii=False, separators=(",", ":"))
         assert json.loads(d.to_json(indent=None)) == d.to_dict() == json.loads(d.to_json())
+
+
+def test_a_compiled_decision_builds_its_steps_on_first_use_and_crosses_processes_whole():
+    context = {"channel": "sms", "certificate_expires_on": "2026-12-10", "service_type": "citizen",
+               "current_service_type": "citizen", "online_renewal_submitted": False,
+               "balance_covers_tariff": False, "wrong_type_activated": False}
+    policy, _ = registry.resolve("asan-imza-renewal", AS_OF)
+    interpreted = ap.evaluate(policy, context, as_of=AS_OF)      # a policy's first evaluation: the interpreter
+    d = ap.evaluate(policy, context, as_of=AS_OF)                # then the compiled walk
+    assert "steps" not in vars(d)                                # kept as tuples until read
+    doc = d.to_dict()                                            # written from those tuples
+    assert doc == interpreted.to_dict() and "steps" not in vars(d)
+    state = vars(pickle.loads(pickle.dumps(d)))
+    assert "_pending" not in state and len(state["steps"]) == len(doc["steps"]) >= 2
+    assert d.steps == interpreted.steps and d == interpreted and hash(d) == hash(interpreted)
+    assert d.to_dict() == doc and repr(d) == repr(interpreted)
