@@ -103,7 +103,7 @@ def evaluate(policy_id: str | Policy, context: Mapping[str, object], *, as_of: d
     if listeners:
         from .engine import run
         return run(policy, context, day, listeners)
-    from .compile import for_one, ready
+    from .walks import for_one, ready
     fn = for_one(policy)
     if key is not None and fn is ready(policy):
         if len(_ready) >= _READY_LIMIT:
@@ -128,8 +128,8 @@ def evaluate_many(policy_id: str | Policy, contexts: Iterable[Mapping[str, objec
     :class:`InvalidContext` when its turn comes, naming its index (``.index``)
     and field (``.field``).  With ``errors="return"`` that exception is yielded
     in the bad context's place instead, and the iteration goes on."""
-    from .compile import compiled
     from .errors import InvalidContext
+    from .walks import compiled
 
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return'; got {errors!r}")

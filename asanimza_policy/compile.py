@@ -20,7 +20,6 @@ interpreter (``engine.run``), so an answer is never wrong, only slower.
 """
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -440,57 +439,6 @@ def build(policy: Policy) -> Decide:
     return namespace["run"]
 
 
-_CACHE: dict[int, tuple[weakref.ref, Decide]] = {}
-
-
-def _interpret(policy: Policy) -> Decide:
-    from .engine import run
-    return lambda context, as_of: run(policy, context, as_of)
-
-
-_SEEN: dict[int, weakref.ref] = {}
-
-
-def _forget(table: dict, key: int) -> Callable[[weakref.ref], None]:
-    """The weakref callback dropping ``key`` from ``table`` once its policy is gone."""
-    pop = table.pop      # bound now: the module may be torn down before the callback runs
-
-    def forget(_ref: weakref.ref) -> None:
-        pop(key, None)
-    return forget
-
-
-def for_one(policy: Policy) -> Decide:
-    """The function for one more evaluation: the interpreter the first time a
-    policy version is evaluated in this process (compiling costs about as much
-    as a few dozen walks, too much for a one-off command), compiled after."""
-    key = id(policy)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is policy:
-        return hit[1]
-    seen = _SEEN.get(key)
-    if seen is not None and seen() is policy:
-        return compiled(policy)
-    _SEEN[key] = weakref.ref(policy, _forget(_SEEN, key))
-    return _interpret(policy)
-
-
-def ready(policy: Policy) -> Decide | None:
-    """The compiled function of ``policy`` if it is built already, else None."""
-    hit = _CACHE.get(id(policy))
-    return hit[1] if hit is not None and hit[0]() is policy else None
-
-
-def compiled(policy: Policy) -> Decide:
-    """The compiled function of ``policy``, built on first use and kept while
-    the policy lives; the interpreter for a policy the generator cannot compile."""
-    key = id(policy)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is policy:
-        return hit[1]
-    try:
-        fn = build(policy)
-    except (Unsupported, SyntaxError, RecursionError, MemoryError):
-        fn = _interpret(policy)
-    _CACHE[key] = (weakref.ref(policy, _forget(_CACHE, key)), fn)
-    return fn
+# which function evaluates a version (the interpreter first, this module's from the
+# second evaluation) lives in walks.py, so a one-off evaluation never imports the generator
+from .walks import compiled, for_one, ready  # noqa: E402,F401

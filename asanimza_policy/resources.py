@@ -2,13 +2,16 @@
 
 In an installed wheel they are package data under ``asanimza_policy/_data``;
 in a checkout they are the repository's ``policies/`` and ``schema/`` folders.
+The package is a folder on disk (an installed wheel or a checkout), so its
+path is its ``__file__``'s folder; ``importlib.resources`` would cost a cold
+command more than the whole lookup.
 """
 from __future__ import annotations
 
-from importlib import resources
+import os
 from pathlib import Path
 
-_PACKAGE = Path(str(resources.files(__package__)))
+_PACKAGE = Path(os.path.dirname(os.path.abspath(__file__)))
 _REPOSITORY = _PACKAGE.parent
 
 

@@ -11,10 +11,11 @@ touched.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from datetime import date
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # imported where used: the command line registers `new` on every run
+    from datetime import date
+    from pathlib import Path
 
 SOURCE_NAME = "source.txt"
 PLACEHOLDER_SENTENCES = (
@@ -100,6 +101,8 @@ scenarios:
 
 
 def _schema_ref(folder: Path) -> str:
+    from pathlib import Path
+
     from .resources import schema_file
 
     try:
@@ -110,6 +113,10 @@ def _schema_ref(folder: Path) -> str:
 
 def create(root: Path, policy_id: str, today: date) -> Path:
     """Write the folder ``root/policy_id``; ``FileExistsError`` if it exists."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
     folder = root / policy_id
     if folder.exists() or folder.is_symlink():
         raise FileExistsError(f"{folder}: already exists; `new` never overwrites (edit it, or choose another id)")
@@ -132,6 +139,9 @@ def create(root: Path, policy_id: str, today: date) -> Path:
 
 
 def cmd_new(args) -> tuple[str, int]:
+    from datetime import date
+    from pathlib import Path
+
     from .model import POLICY_ID
     from .registry import MAX_ID_LENGTH
 

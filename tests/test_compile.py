@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import asanimza_policy as ap
-from asanimza_policy import codegen_expr
+from asanimza_policy import codegen_expr, walks
 from asanimza_policy import compile as compile_module
 from asanimza_policy.compile import build, compiled, python_source
 from asanimza_policy.context import parse_date
@@ -203,7 +203,7 @@ def test_a_construct_the_compiler_does_not_know_keeps_the_interpreter(monkeypatc
     path = ROOT / "tests" / "fixtures" / "policies" / "library-card" / "1.1.0.yaml"
     policy = load_policy(path)
     monkeypatch.delitem(codegen_expr.RULES, Compare)
-    monkeypatch.setattr(compile_module, "_CACHE", {})
+    monkeypatch.setattr(walks, "_CACHE", {})
     with pytest.raises(codegen_expr.Unsupported):
         python_source(policy)
     fn = compiled(policy)
