@@ -3,6 +3,8 @@
 The rules are the contract's: every field optional, ``None`` the same as
 absent, unknown keys / wrong types / values outside an enum / empty strings /
 impossible dates are errors naming the field, and a ``datetime`` is not a date.
+A caller's subclass of ``str`` or ``date`` is read as the plain value it holds,
+so every walk (interpreted, compiled, fast) sees the same values.
 """
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ def parse_date(value: Any, field: str) -> date:
         raise InvalidContext(f"{field}: expected a date YYYY-MM-DD; got a datetime {value.isoformat()}",
                              field)
     if isinstance(value, date):
-        return value
+        # a caller's own subclass is read as the plain date it holds (its methods never run in a walk)
+        return value if type(value) is date else date.fromordinal(date.toordinal(value))
     if isinstance(value, str):
         if value == "":
             raise InvalidContext(f"{field}: empty string; expected a date YYYY-MM-DD", field)
@@ -65,6 +68,8 @@ def _check(inp: Input, value: Any) -> Any:
     if not isinstance(value, str):
         want = f"one of {choice_list(inp.values)}" if t == "enum" else "text"
         raise InvalidContext(f"{name}: expected {want}; got {_show(value)}", name)
+    if type(value) is not str:
+        value = str.__str__(value)      # a subclass: the plain text it holds, as for dates
     if value == "":
         raise InvalidContext(f"{name}: empty string"
                              + (f"; expected one of {choice_list(inp.values)}" if t == "enum" else ""), name)

@@ -1,0 +1,659 @@
+"""Random but valid policies, for testing the compiled walk against the interpreter.
+
+:func:`random_policy` writes one policy file's text (YAML) and the source text
+it cites, from a seeded ``random.Random``: inputs of every type (some optional,
+integers with bounds), derived values (expressions over inputs, ``as_of`` and
+each other; tables over an enum input), actions with fields of every type,
+documents, assumptions, caveats, shared and inline steps, and a graph of
+decisions (``match: first`` or exclusive, with or without ``otherwise``) and
+outcomes (``complete`` or ``not_covered``).  Expressions use the whole
+language: nested ``and``/``or``/``not``, comparisons of every type, ``in``
+with literal or computed choices, unary minus, integer and date arithmetic,
+``min``/``max``, every date function, ``date()`` literals and ``given()``
+guarding the reads of optional inputs.
+
+Texts and names are sometimes hostile: quotes, backslashes, newlines, unicode,
+braces, and Python keywords or the generated code's own variable names as ids,
+so the generator's safety is tried too.  Most policies build; the few the
+builder refuses are skipped by the caller.
+
+:func:`random_contexts` gives contexts for a policy: complete, partial, with a
+wrong value, with extreme dates, or not a context at all.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import types
+from datetime import date, timedelta
+from typing import Any
+
+from asanimza_policy.expr import RESERVED
+
+# ids a careless generator would turn into Python: keywords, builtins, and the
+# variable and function names of the generated module itself
+HOSTILE_IDS = ("class", "def", "return", "lambda", "import", "none", "vals", "ev", "nxt", "br", "unk",
+               "planned", "used", "kept", "documents", "explanation", "context", "read", "run", "fast",
+               "decide", "values", "bail", "policy", "show", "self", "exec", "eval", "globals", "t1", "w1",
+               "f1", "x1", "u1", "v", "d", "e", "key", "unknown4", "step_doc_0", "derive_0", "known_0",
+               "if", "else", "while", "yield", "await", "async", "pass", "raise", "try", "finally")
+WORDS = ("permit", "fee", "card", "visit", "renewal", "window", "age", "office", "letter", "resident",
+         "expiry", "deadline", "branch", "holder", "notice")
+
+# texts that would break out of a string, a comment or a format if pasted into code
+HOSTILE_TEXTS = (
+    "it's \"quoted\"", "back\\slash \\n not a newline", "two\nlines", "unicode Məmmədova ✓ 😀",
+    "''' and \"\"\" quotes", "# not a comment", "%s %(x)s {0} {!r}", "tab\there",
+    "x' + __import__('os').getcwd() + '", "\\x00 \\u1234 \\", "ends with a backslash \\",
+    "}} {{ braces", "\r carriage return", "a\u2028line separator",
+)
+PLAIN_TEXTS = ("Apply at the desk", "Bring the form", "Wait for the letter", "Pay the fee",
+               "Come back later", "Nothing to do")
+
+
+def yaml_text(value: Any) -> str:
+    """``value`` (dicts, lists, text, numbers, booleans) as block YAML; every
+    text double-quoted (JSON escapes are YAML escapes)."""
+    return "\n".join(_block(value, 0)) + "\n"
+
+
+def _scalar(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, dict) and not v:
+        return "{}"
+    if isinstance(v, list) and not v:
+        return "[]"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _key(k: str) -> str:
+    return k if re.fullmatch(r"[a-z_][a-z0-9_]*", k) else json.dumps(k, ensure_ascii=False)
+
+
+def _block(value: Any, indent: int) -> list[str]:
+    pad = "  " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, (dict, list)) and v:
+                lines.append(f"{pad}{_key(k)}:")
+                lines += _block(v, indent + 1)
+            else:
+                lines.append(f"{pad}{_key(k)}: {_scalar(v)}")
+    else:
+        for item in value:
+            if isinstance(item, (dict, list)) and item:
+                inner = _block(item, indent + 1)
+                inner[0] = pad + "- " + inner[0].lstrip()
+                lines += inner
+            else:
+                lines.append(f"{pad}- {_scalar(item)}")
+    return lines
+
+
+# -- expressions --------------------------------------------------------------------
+
+class Names:
+    """What an expression may read: name -> kind (boolean, integer, date, string),
+    with the values of enum names (literals compared with them must be one)."""
+
+    def __init__(self, kinds: dict[str, str], enums: dict[str, tuple[str, ...]]):
+        self.kinds = kinds
+        self.enums = enums
+
+    def plus(self, kinds: dict[str, str]) -> Names:
+        return Names({**self.kinds, **kinds}, self.enums)
+
+    def of(self, kind: str) -> list[str]:
+        return [n for n, k in self.kinds.items() if k == kind]
+
+
+def date_literal(rng: random.Random) -> date:
+    r = rng.random()
+    if r < 0.05:
+        return rng.choice([date(1, 1, 1), date(9999, 12, 31), date(1, 2, 28), date(9999, 1, 31)])
+    if r < 0.3:       # month ends: the end-of-month rule of add_months
+        y = rng.choice([2024, 2025, 2026, 2027, 2028])
+        m = rng.randint(1, 12)
+        return date(y, m, 28) + timedelta(days=rng.choice([0, 1, 2, 3])) if m == 2 else \
+            (date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1))
+    return date(2026, 1, 1) + timedelta(days=rng.randint(-800, 800))
+
+
+class ExprWriter:
+    """Writes random well-typed expressions as text."""
+
+    def __init__(self, rng: random.Random, optional: dict[str, str], texts: list[str]):
+        self.rng = rng
+        self.optional = optional          # optional input -> kind: read only behind given()
+        self.texts = texts                # string literals the policy may use
+        self.ints: set[int] = set()       # integer literals written (for contexts near them)
+        self.dates: set[date] = set()     # date literals written
+
+    def int_literal(self) -> str:
+        r = self.rng.random()
+        n = self.rng.choice([999999999, 3000000, 12000]) if r < 0.04 else \
+            self.rng.randint(-5, 40) if r < 0.9 else self.rng.choice([0, 1, 12, 14, 29, 30, 31, 365, 366])
+        self.ints.add(n)
+        return str(n)
+
+    def date_literal(self) -> str:
+        d = date_literal(self.rng)
+        self.dates.add(d)
+        return f"date('{d.isoformat()}')"
+
+    def string_literal(self, values: tuple[str, ...] | None) -> str:
+        # the language's literals have no escapes: a value with both quotes, a backslash or a
+        # line break cannot be written (it stays a value a context may give)
+        writable = [t for t in values or self.texts if re.fullmatch(r"[^\n\r\\]*", t)
+                    and not ("'" in t and '"' in t)] or ["x"]
+        text = self.rng.choice(writable)
+        return f'"{text}"' if "'" in text else f"'{text}'"
+
+    def wrap(self, text: str) -> str:
+        return text if re.fullmatch(r"[A-Za-z0-9_']+|'[^']*'|\"[^\"]*\"|date\('[0-9-]+'\)|-?\d+", text) \
+            else f"({text})"
+
+    def of(self, kind: str, depth: int, names: Names) -> str:
+        return {"boolean": self.boolean, "integer": self.integer, "date": self.date,
+                "string": self.string}[kind](depth, names)
+
+    def leaf(self, kind: str, names: Names) -> str:
+        have = names.of(kind)
+        if have and self.rng.random() < 0.8:
+            return self.rng.choice(have)
+        if kind == "boolean":
+            return self.rng.choice(["true", "false"])
+        if kind == "integer":
+            return self.int_literal()
+        if kind == "date":
+            return self.date_literal()
+        return self.string_literal(None)
+
+    def string(self, depth: int, names: Names, values: tuple[str, ...] | None = None) -> str:
+        """A name of a text, or a literal (one of ``values`` when it is compared with an enum)."""
+        have = names.of("string")
+        if have and self.rng.random() < 0.8:
+            return self.rng.choice(have)
+        return self.string_literal(values)
+
+    def integer(self, depth: int, names: Names) -> str:
+        rng = self.rng
+        if depth <= 0 or rng.random() < 0.3:
+            return self.leaf("integer", names)
+        w = self.wrap
+        r = rng.randrange(9)
+        if r == 0:
+            return f"-{w(self.integer(depth - 1, names))}"
+        if r == 1:
+            return f"{w(self.integer(depth - 1, names))} {rng.choice('+-')} {w(self.integer(depth - 1, names))}"
+        if r == 2:
+            return f"{w(self.date(depth - 1, names))} - {w(self.date(depth - 1, names))}"
+        if r in (3, 4, 5):
+            fn = rng.choice(["days_between", "months_between", "years_between"])
+            return f"{fn}({self.date(depth - 1, names)}, {self.date(depth - 1, names)})"
+        args = [self.integer(depth - 1, names) for _ in range(rng.choice([2, 2, 3]))]
+        return f"{rng.choice(['min', 'max'])}({', '.join(args)})"
+
+    def date(self, depth: int, names: Names) -> str:
+        rng = self.rng
+        if depth <= 0 or rng.random() < 0.3:
+            return self.leaf("date", names) if rng.random() < 0.85 else self.date_literal()
+        w = self.wrap
+        r = rng.randrange(8)
+        if r == 0:
+            return f"{w(self.date(depth - 1, names))} {rng.choice('+-')} {w(self.integer(depth - 1, names))}"
+        if r == 1:
+            return f"{w(self.integer(depth - 1, names))} + {w(self.date(depth - 1, names))}"
+        if r in (2, 3, 4, 5):
+            fn = rng.choice(["add_days", "add_months", "add_years", "add_months"])
+            return f"{fn}({self.date(depth - 1, names)}, {self.integer(depth - 1, names)})"
+        args = [self.date(depth - 1, names) for _ in range(rng.choice([2, 2, 3]))]
+        return f"{rng.choice(['min', 'max'])}({', '.join(args)})"
+
+    def compare(self, depth: int, names: Names) -> str:
+        rng = self.rng
+        kind = rng.choice(["integer", "integer", "date", "date", "string", "boolean"])
+        if kind == "string":
+            item = self.string(depth, names)
+            values = names.enums.get(item)
+            right = self.string_literal(values) if rng.random() < 0.7 else self.string(depth, names, values)
+            if right in names.enums and item not in names.kinds:    # a literal against an enum: one of its values
+                item = self.string_literal(names.enums[right])
+            return f"{item} {rng.choice(['==', '!='])} {right}"
+        if kind == "boolean":
+            return f"{self.wrap(self.boolean(depth - 1, names))} {rng.choice(['==', '!='])} " \
+                   f"{self.wrap(self.boolean(depth - 1, names))}"
+        op = rng.choice(["==", "!=", "<", "<=", ">", ">="])
+        left = self.of(kind, depth, names)
+        right = self.of(kind, depth - 1, names) if rng.random() < 0.5 else \
+            (self.int_literal() if kind == "integer" else self.date_literal())
+        return f"{self.wrap(left)} {op} {self.wrap(right)}"
+
+    def membership(self, depth: int, names: Names) -> str:
+        rng = self.rng
+        kind = rng.choice(["string", "string", "integer", "date"])
+        item = self.of(kind, depth - 1, names)
+        values = names.enums.get(item)
+        choices = []
+        for _ in range(rng.randint(1, 3)):
+            if rng.random() < 0.6:
+                choices.append(self.string_literal(values) if kind == "string" else
+                               self.int_literal() if kind == "integer" else self.date_literal())
+            elif kind == "string":
+                choices.append(self.string(depth - 1, names, values))
+            else:
+                choices.append(self.of(kind, depth - 1, names))
+        return f"{self.wrap(item)} {rng.choice(['in', 'in', 'not in'])} [{', '.join(choices)}]"
+
+    def boolean(self, depth: int, names: Names) -> str:
+        rng = self.rng
+        if depth <= 0:
+            r = rng.random()
+            if r < 0.5:
+                return self.leaf("boolean", names)
+            kind = rng.choice(["integer", "date", "string"])
+            left = self.leaf(kind, names)
+            if kind == "string":
+                return f"{left} {rng.choice(['==', '!='])} {self.string_literal(names.enums.get(left))}"
+            right = self.int_literal() if kind == "integer" else self.date_literal()
+            return f"{left} {rng.choice(['<', '<=', '>', '>=', '==', '!='])} {right}"
+        r = rng.randrange(12)
+        if r == 0:
+            return self.leaf("boolean", names)
+        if r == 1:
+            return f"not {self.wrap(self.boolean(depth - 1, names))}"
+        if r in (2, 3):
+            op = rng.choice(["and", "or"])
+            parts = [self.wrap(self.boolean(depth - 1, names)) for _ in range(rng.choice([2, 2, 3]))]
+            return f" {op} ".join(parts)
+        if r in (4, 5, 6):
+            return self.compare(depth, names)
+        if r == 7:
+            return self.membership(depth, names)
+        if r == 8:
+            given = [n for n in names.kinds if n in self.inputs] + sorted(self.optional)
+            if given:
+                return f"given({rng.choice(given)})"
+        if self.optional:                      # an optional input, read behind its guard
+            name = rng.choice(sorted(self.optional))
+            inner = self.boolean(depth - 1, names.plus({name: self.optional[name]}))
+            if rng.random() < 0.6:
+                return f"given({name}) and {self.wrap(inner)}"
+            return f"not given({name}) or {self.wrap(inner)}"
+        return self.compare(depth, names)
+
+    inputs: frozenset[str] = frozenset()
+
+
+# -- policies -----------------------------------------------------------------------
+
+class PolicyWriter:
+    """One random policy: :meth:`write` gives (policy file text, source text)."""
+
+    def __init__(self, rng: random.Random, hostile: float = 0.15):
+        self.rng = rng
+        self.hostile = hostile
+        self.used: set[str] = set()
+
+    def ident(self, taken: set[str] | None = None, *, as_name: bool = False) -> str:
+        rng, taken = self.rng, self.used if taken is None else taken
+        while True:
+            if rng.random() < self.hostile:
+                name = rng.choice(HOSTILE_IDS)
+            else:
+                name = f"{rng.choice(WORDS)}_{rng.randint(1, 99)}"
+            if name in taken or (as_name and name in RESERVED):
+                continue
+            taken.add(name)
+            return name
+
+    def text(self) -> str:
+        return self.rng.choice(HOSTILE_TEXTS) if self.rng.random() < self.hostile else self.rng.choice(PLAIN_TEXTS)
+
+    def cites(self) -> list[str]:
+        rng = self.rng
+        return rng.sample(self.sentences, rng.randint(1, 2)) if rng.random() < 0.5 else []
+
+    def cited(self, body: dict, caveats: bool = False) -> dict:
+        rng = self.rng
+        c = self.cites()
+        if c:
+            body["cites"] = c
+        if self.assumptions and rng.random() < 0.3:
+            body["assumes"] = rng.sample(self.assumptions, rng.randint(1, len(self.assumptions)))
+        if caveats and self.caveats and rng.random() < 0.3:
+            body["caveats"] = rng.sample(self.caveats, rng.randint(1, len(self.caveats)))
+        return body
+
+    def template(self, names: list[str], max_names: int = 3) -> str:
+        """A text with placeholders (some inside parentheses), braces escaped."""
+        rng = self.rng
+        pieces = [self.text().replace("{", "{{").replace("}", "}}")]
+        for _ in range(rng.randint(0, max_names) if names else 0):
+            name = rng.choice(names)
+            if rng.random() < 0.4:
+                pieces.append(f" (from {{{name}}}, {rng.choice(['or', 'to'])} {{{rng.choice(names)}}})")
+            else:
+                pieces.append(f" {{{name}}}")
+            pieces.append(rng.choice([".", " then", ", and", ""]))
+        return "".join(pieces)
+
+    def write(self) -> tuple[str, str]:
+        rng = self.rng
+        self.sentences = [f"Rule {i + 1}: {self.text().replace(chr(10), ' ').replace(chr(13), ' ')}."
+                          for i in range(rng.randint(3, 8))]
+        source = "\n".join(self.sentences) + "\n"
+        doc: dict[str, Any] = {
+            "id": "random-policy", "version": "1.0.0", "title": self.text(),
+            "effective_from": "2020-01-01", "timezone": "Europe/Lisbon",
+            "source": {"title": self.text(), "path": "source/rules.txt"},
+        }
+        self.assumptions: list[str] = []
+        assumptions = {}
+        for _ in range(rng.randint(0, 2)):
+            aid = self.ident()
+            self.assumptions.append(aid)
+            assumptions[aid] = {"text": self.text(), **({"cites": self.cites()} if rng.random() < 0.5 else {})}
+        self.caveats: list[str] = []
+        caveats = {}
+        for _ in range(rng.randint(0, 2)):
+            cid = self.ident()
+            self.caveats.append(cid)
+            caveats[cid] = {"title": self.text(), "url": "https://example.org/x?a='1'&b=\"2\"",
+                            "read_on": "2026-11-25", "text": self.text()}
+
+        # inputs
+        names_taken: set[str] = set()
+        inputs: dict[str, dict] = {}
+        kinds: dict[str, str] = {}
+        enums: dict[str, tuple[str, ...]] = {}
+        optional: dict[str, str] = {}
+        self.int_bounds: dict[str, tuple[int | None, int | None]] = {}
+        for _ in range(rng.randint(2, 6)):
+            name = self.ident(names_taken, as_name=True)
+            t = rng.choice(["boolean", "enum", "date", "date", "integer", "integer", "string"])
+            body: dict[str, Any] = {"type": t}
+            if t == "enum":
+                values = []
+                for _ in range(rng.randint(1, 4)):
+                    v = rng.choice(HOSTILE_TEXTS + HOSTILE_IDS) if rng.random() < self.hostile \
+                        else f"{rng.choice(WORDS)}{rng.randint(1, 9)}"
+                    if v not in values:
+                        values.append(v)
+                body["values"] = values
+                enums[name] = tuple(values)
+                if rng.random() < 0.3:
+                    body["labels"] = {values[0]: self.text()}
+            if t == "integer" and rng.random() < 0.4:
+                low = rng.choice([None, 0, -10, 1])
+                high = rng.choice([None, 12, 100, 150])
+                if low is not None:
+                    body["minimum"] = low
+                if high is not None:
+                    body["maximum"] = high
+                self.int_bounds[name] = (low, high)
+            body["question"] = "?"       # filled in once the derived values are known
+            if rng.random() < 0.2:
+                body["optional"] = True
+            inputs[name] = body
+            kind = "string" if t == "enum" else t
+            (optional if body.get("optional") else kinds)[name] = kind
+        doc["inputs"] = inputs
+        self.inputs, self.enums = inputs, enums
+        self.texts = [t for t in HOSTILE_TEXTS if "\n" not in t and "\\" not in t and "\r" not in t
+                      and "\u2028" not in t] + [v for vs in enums.values() for v in vs] + ["x"]
+        self.texts = [t for t in self.texts if re.fullmatch(r"[^\n\\]*", t)]
+        ew = self.exprs = ExprWriter(rng, optional, self.texts)
+        ew.inputs = frozenset(inputs)
+        readable = Names({**kinds, "as_of": "date"}, enums)
+
+        # derived values: each reads inputs, as_of and the ones before it
+        derived: dict[str, dict] = {}
+        for _ in range(rng.randint(0, 5)):
+            name = self.ident(names_taken, as_name=True)
+            enum_inputs = [n for n in enums if n in kinds]
+            if enum_inputs and rng.random() < 0.25:
+                src = rng.choice(enum_inputs)
+                vtype = rng.choice([str, int, bool])
+                table: dict[str, Any] = {}
+                for v in enums[src]:
+                    value: Any = (rng.choice(self.texts) if vtype is str else
+                                  rng.randint(-3, 40) if vtype is int else rng.random() < 0.5)
+                    table[v] = {"value": value, "cites": self.cites() or [self.sentences[0]]} \
+                        if rng.random() < 0.3 else value
+                derived[name] = self.cited({"from": src, "map": table})
+                kind = {str: "string", int: "integer", bool: "boolean"}[vtype]
+            else:
+                kind = rng.choice(["boolean", "integer", "date", "date"])
+                derived[name] = self.cited({"expr": ew.of(kind, rng.randint(0, 3), readable)})
+            readable = readable.plus({name: kind})
+        if derived:
+            doc["derived"] = derived
+        self.readable = readable
+        # questions may name derived values and inputs, known or not
+        for body in inputs.values():
+            body["question"] = self.template(list(readable.kinds) + list(optional)) \
+                if rng.random() < 0.4 else self.template([])
+
+        # actions, documents, shared steps
+        actions = {}
+        for _ in range(rng.randint(1, 3)):
+            aid = self.ident()
+            fields = {}
+            taken_f: set[str] = {"action", "text"}
+            for _ in range(rng.choice([0, 1, 2, 2, 3, 4])):
+                fields[self.ident(taken_f)] = rng.choice(["date", "string", "integer", "boolean"])
+            actions[aid] = {"description": self.text(), **({"fields": fields} if fields else {})}
+        self.actions = actions
+        documents = {self.ident(): self.text() for _ in range(rng.randint(0, 3))}
+        self.documents = list(documents)
+        doc["actions"] = actions
+        if documents:
+            doc["documents"] = documents
+        if assumptions:
+            doc["assumptions"] = assumptions
+        if caveats:
+            doc["caveats"] = caveats
+        library = {self.ident(): self.step() for _ in range(rng.randint(0, 2))}
+        self.library = list(library)
+        if library:
+            doc["steps"] = library
+
+        # the graph: decisions lead only to later nodes (acyclic), outcomes end
+        n_dec, n_out = rng.randint(0, 5), rng.randint(1, 5)
+        dec_ids = [self.ident() for _ in range(n_dec)]
+        out_ids = [self.ident() for _ in range(n_out)]
+        order = dec_ids + out_ids
+        nodes: dict[str, dict] = {}
+        for i, nid in enumerate(dec_ids):
+            later = order[i + 1:]
+            nodes[nid] = self.decision(later)
+        for nid in out_ids:
+            nodes[nid] = self.outcome()
+        doc["start"] = order[0]
+        doc["nodes"] = nodes
+        return yaml_text(doc), source
+
+    def decision(self, later: list[str]) -> dict:
+        rng, ew = self.rng, self.exprs
+        body: dict[str, Any] = {"kind": "decision", "title": self.text()}
+        if rng.random() < 0.3:
+            body["description"] = self.text()
+        self.cited(body)
+        first = rng.random() < 0.5
+        if first:
+            body["match"] = "first"
+        elif rng.random() < 0.2:
+            body["match"] = "unique"
+        branches = []
+        names = self.readable
+        depth = rng.randint(0, 3)
+        if first and ew.optional and rng.random() < 0.3:
+            # an earlier branch `not given(x)` not taken guards the later ones
+            name = rng.choice(sorted(ew.optional))
+            branches.append({"when": f"not given({name})", "goto": rng.choice(later)})
+            names = names.plus({name: ew.optional[name]})
+        n = rng.randint(1, 3)
+        if not first and rng.random() < 0.5:        # exclusive by construction
+            c = ew.boolean(depth, names)
+            branches += [{"when": c, "goto": rng.choice(later)}, {"when": f"not ({c})", "goto": rng.choice(later)}]
+        else:
+            branches += [{"when": ew.boolean(depth, names), "goto": rng.choice(later)} for _ in range(n)]
+        for br in branches:
+            if rng.random() < 0.2:
+                br["label"] = self.text()
+        body["branches"] = branches
+        if rng.random() < 0.6:
+            body["otherwise"] = rng.choice(later)
+        return body
+
+    def step(self) -> dict:
+        rng, ew = self.rng, self.exprs
+        aid = rng.choice(list(self.actions))
+        fields = self.actions[aid].get("fields", {})
+        names = self.readable
+        body: dict[str, Any] = {"action": aid}
+        if rng.random() < 0.4:
+            if ew.optional and rng.random() < 0.4:
+                name = rng.choice(sorted(ew.optional))
+                names = names.plus({name: ew.optional[name]})
+                body["when"] = f"given({name})" if rng.random() < 0.5 else \
+                    f"given({name}) and {ew.wrap(ew.boolean(rng.randint(0, 2), names))}"
+            else:
+                body["when"] = ew.boolean(rng.randint(0, 2), names)
+        with_ = {}
+        for fname, ftype in fields.items():
+            if rng.random() < 0.8:
+                with_[fname] = ew.of(ftype, rng.randint(0, 2), names)
+        if with_:
+            body["with"] = with_
+        body["text"] = self.template(list(names.kinds) + list(fields))
+        return self.cited(body, caveats=True)
+
+    def outcome(self) -> dict:
+        rng, ew = self.rng, self.exprs
+        body: dict[str, Any] = {"kind": "outcome", "status": rng.choice(["complete", "complete", "not_covered"]),
+                                "title": self.text()}
+        if rng.random() < 0.5:
+            body["description"] = self.template(list(self.readable.kinds) + list(ew.optional))
+        self.cited(body, caveats=True)
+        steps: list[Any] = []
+        for _ in range(rng.choice([0, 1, 1, 2, 3])):
+            steps.append(rng.choice(self.library) if self.library and rng.random() < 0.3 else self.step())
+        if steps:
+            body["steps"] = steps
+        docs: list[Any] = []
+        for _ in range(rng.randint(0, 3) if self.documents else 0):
+            d = rng.choice(self.documents)
+            docs.append({"document": d, "when": ew.boolean(rng.randint(0, 2), self.readable)}
+                        if rng.random() < 0.4 else d)
+        if docs:
+            body["documents"] = docs
+        return body
+
+
+def random_policy(rng: random.Random, hostile: float = 0.15) -> tuple[str, str, PolicyWriter]:
+    """(policy file text, source text, the writer: what it wrote, for contexts)."""
+    w = PolicyWriter(rng, hostile)
+    text, source = w.write()
+    return text, source, w
+
+
+# -- contexts -----------------------------------------------------------------------
+
+EXTREME_DATES = (date(1, 1, 1), date(1, 1, 31), date(9999, 12, 31), date(9999, 12, 1), date(999, 6, 30),
+                 date(9001, 1, 1))
+
+
+def good_values(policy, writer: PolicyWriter, name: str, rng: random.Random, day: date) -> list:
+    inp = policy.inputs[name]
+    t = inp.type
+    if t == "boolean":
+        return [True, False]
+    if t == "enum":
+        return list(inp.values)
+    if t == "integer":
+        near = [n + d for n in writer.exprs.ints for d in (-1, 0, 1)] or [0]
+        vals = [rng.choice(near), rng.choice(near), rng.randint(-50, 200), 0, 1, 10 ** 12, -(10 ** 12)]
+        low, high = inp.minimum, inp.maximum
+        vals = [v for v in vals if (low is None or v >= low) and (high is None or v <= high)]
+        return vals + [v for v in (low, high) if v is not None] or [0]
+    if t == "date":
+        near = [d + timedelta(days=k) for d in writer.exprs.dates for k in (-1, 0, 1)
+                if date(1, 1, 2) <= d <= date(9999, 12, 30)]
+        base = day if 2 <= day.year <= 9998 else date(2026, 6, 15)
+        vals = [base + timedelta(days=rng.randint(-400, 400)) for _ in range(3)]
+        vals += [rng.choice(near)] if near else []
+        vals += [date(rng.choice([2024, 2025, 2028]), rng.choice([1, 2, 3, 12]), 1) - timedelta(days=1)]
+        out: list = vals + [vals[0].isoformat()]
+        if rng.random() < 0.1:
+            out.append(rng.choice(EXTREME_DATES))
+        return out
+    return ["x", "Anna Məmmədova", rng.choice(writer.texts)]
+
+
+class Text(str):
+    """A caller's own kind of text (a ``str`` subclass that shows itself otherwise)."""
+
+    def __str__(self) -> str:
+        return "shown otherwise"
+
+    def __format__(self, spec: str) -> str:
+        return "formatted otherwise"
+
+    def __repr__(self) -> str:
+        return f"Text({str.__repr__(self)})"
+
+
+class Day(date):
+    """A caller's own kind of date."""
+
+    def __str__(self) -> str:
+        return "a day"
+
+    def isoformat(self) -> str:
+        return "shown otherwise"
+
+
+def exotic(value: Any) -> Any:
+    """``value`` as a subclass of its type, where one is possible."""
+    if type(value) is str:
+        return Text(value)
+    if type(value) is date:
+        return Day(value.year, value.month, value.day)
+    return value
+
+
+BAD = (None, "", 3.5, [1], {"a": 1}, "\ud800x", True, 1, "2026-02-30", "yes")
+
+
+def random_contexts(policy, writer: PolicyWriter, rng: random.Random, day: date, n: int):
+    """``n`` (context, complete?) pairs: about a third complete (every input,
+    valid), the rest partial, some with a wrong value or not a context."""
+    names = list(policy.inputs)
+    for i in range(n):
+        complete = i % 3 == 0
+        ctx: dict[Any, Any] = {}
+        for name in names:
+            if complete or rng.random() < 0.6:
+                ctx[name] = rng.choice(good_values(policy, writer, name, rng, day))
+                if rng.random() < 0.03:
+                    ctx[name] = exotic(ctx[name])
+        if not complete:
+            r = rng.random()
+            if r < 0.1 and names:
+                ctx[rng.choice(names)] = rng.choice(BAD)
+            elif r < 0.12:
+                ctx["not_a_field"] = 1
+            elif r < 0.14:
+                yield types.MappingProxyType(ctx), False
+                continue
+            elif r < 0.15:
+                yield rng.choice([None, [], "context"]), False
+                continue
+        yield ctx, complete
