@@ -79,7 +79,7 @@ class _Generator:
             self.em.emit(f"ev.append({self.event(**what)})")
 
     def step_record(self, step, fields: dict[str, str], text: str) -> str:
-        """The tuple a walk keeps of a planned step (see ``decision.Pending``):
+        """The tuple a walk keeps of a planned step (see ``decision.new_decision``):
         its JSON builder, written here once per step, its spec, text and fields."""
         known = self.step_fns.get(id(step))
         if known is None:

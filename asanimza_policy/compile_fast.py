@@ -194,10 +194,17 @@ class FastWriter:
 
     def outcome(self, em: Emitter, node: OutcomeNode) -> None:
         p, g = self.policy, self.gen
-        em.emit("planned = []; used = []")
+        # steps without a condition are all planned: their tuples and events are
+        # written out as they are, without lists to collect them
+        fixed = all(step.when is None for step in node.steps)
+        records, uses = [], []
+        if not fixed:
+            em.emit("planned = []; used = []")
         for step in node.steps:
             em.emit(f"# step {step.id!r}")
-            if step.when is not None:
+            if fixed:
+                em.emit("if True:")
+            elif step.when is not None:
                 w = em.var("w")
                 emit_known(em, step.when.ast, w)
                 em.emit(f"if {w}:")
@@ -227,8 +234,14 @@ class FastWriter:
                         typed = None if e is None else e.ast.type
                         pieces.append(self.shown(t, None if typed is None else typed.kind))
                 text = " + ".join(pieces) if pieces else "''"
-                em.emit(f"planned.append({g.step_record(step, fields, text)})")
-                em.emit(f"used.append({g.event(caveats=tuple(step.caveats), **g.cites(step.cites, step.assumes))})")
+                use = g.event(caveats=tuple(step.caveats), **g.cites(step.cites, step.assumes))
+                if fixed:
+                    records.append(em.var("s"))
+                    uses.append(str(use))
+                    em.emit(f"{records[-1]} = {g.step_record(step, fields, text)}")
+                else:
+                    em.emit(f"planned.append({g.step_record(step, fields, text)})")
+                    em.emit(f"used.append({use})")
         documents = g.const(node.documents, "DOCUMENTS")
         if node.document_when:
             em.emit("kept = []")
@@ -239,7 +252,13 @@ class FastWriter:
                 em.emit(f"    kept.append({doc!r})")
             em.emit("documents = tuple(dict.fromkeys(kept))")
             documents = "documents"
-        em.emit("ev.extend(used)")
+        if not fixed:
+            em.emit("ev.extend(used)")
+            planned = "tuple(planned)"
+        else:
+            if uses:
+                em.emit(f"ev.extend(({', '.join(uses)},))")
+            planned = f"({', '.join(records)},)" if records else "()"
         if node.caveats:
             em.emit(f"ev.append({g.event(caveats=tuple(node.caveats))})")
         if node.explanation:
@@ -249,7 +268,7 @@ class FastWriter:
         else:
             em.emit("explanation = None")
         em.emit(f"return finish(POLICY, EVENTS, FRAMES, as_of, {node.status!r}, vals, ev, {node.id!r}, "
-                f"tuple(planned), {documents}, {node.title!r}, explanation)")
+                f"{planned}, {documents}, {node.title!r}, explanation)")
 
 
 RUNTIME: dict[str, Any] = {"Bail": Bail}

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from .context import _check
-from .decision import NEEDS_INPUT, Assumption, Choice, Decision, Pending, Question, new_decision
+from .decision import NEEDS_INPUT, Assumption, Choice, Decision, Question, new_decision
 from .engine import _blame
 from .errors import InvalidContext, PolicyError
 from .expr import OutOfRange, Unknown
@@ -81,7 +81,7 @@ def finish(policy: Policy, events: tuple[Event, ...], frames: dict, as_of: date,
            ev: list[int], outcome: str | None, steps: tuple, documents: tuple, title: str | None,
            explanation: str | None = None, missing: tuple[str, ...] = (), questions: tuple = ()) -> Decision:
     """The decision of a compiled walk (equal to the one ``engine._decision``
-    builds); ``steps`` are the walk's step tuples (see ``decision.Pending``)."""
+    builds); ``steps`` are the walk's step tuples (see ``decision.new_decision``)."""
     key = tuple(ev)
     f = frames.get(key)
     if f is None:
@@ -91,7 +91,7 @@ def finish(policy: Policy, events: tuple[Event, ...], frames: dict, as_of: date,
         reasons = fill_reasons(f.plans, vals)
     return new_decision(policy.id, policy.version, as_of, status, outcome, missing, documents, f.trace,
                         f.citations, f.assumptions, title, questions, reasons, explanation, f.caveats,
-                        policy.sha256, Pending(steps))
+                        policy.sha256, steps)
 
 
 def needs_input(policy: Policy, events: tuple[Event, ...], frames: dict, as_of: date, vals: dict, ev: list[int],

@@ -180,11 +180,11 @@ class Decision:
 
     def __getattr__(self, name: str) -> Any:
         # reached only for a field not set yet: the steps a compiled walk left
-        # to build on first use (see :class:`Pending`)
-        pending = self.__dict__.get("_pending")
-        if pending is None or name != "steps":
+        # to build on first use (see :func:`new_decision`)
+        raw = self.__dict__.get("_raw")
+        if raw is None or name != "steps":
             raise AttributeError(f"'Decision' object has no attribute {name!r}")
-        value = pending.steps()
+        value = steps_of(raw)
         object.__setattr__(self, name, value)
         return value
 
@@ -195,9 +195,9 @@ class Decision:
     def to_dict(self) -> dict:
         """The contract's JSON document (plain dicts, lists and strings)."""
         state = self.__dict__
-        pending = state.get("_pending")
-        if pending is not None and "steps" not in state:
-            steps = pending.step_docs()
+        raw = state.get("_raw")
+        if raw is not None and "steps" not in state:
+            steps = [r[0](*r[2:]) for r in raw]     # each step's JSON, by the function written for it
         else:
             steps = [s.to_dict() for s in self.steps]
         # every field but the steps is in the instance's dictionary (set by the
@@ -271,44 +271,35 @@ class StepSpec(NamedTuple):
     caveats: tuple[str, ...]
 
 
-class Pending:
-    """What a compiled walk leaves to work out on first use.
-
-    A batch or a service mostly wants the JSON document, so a compiled walk
-    keeps each planned step as one tuple ``(to_doc, spec, text, *fields)``:
-    ``to_doc(text, *fields)`` is the step's JSON object (written for that
-    step by the compiler, dates already typed), ``spec`` a :class:`StepSpec`.
-    ``Decision.steps`` builds the :class:`PlannedStep` s from them when first
-    read.
-    """
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: tuple[tuple, ...]):
-        self.raw = raw
-
-    def steps(self) -> tuple[PlannedStep, ...]:
-        return tuple(new_step(r[1].action, r[2], new_fields(dict(zip(r[1].fields, r[3:], strict=True))),
-                              r[1].caveats) for r in self.raw)
-
-    def step_docs(self) -> list[dict]:
-        return [r[0](*r[2:]) for r in self.raw]
+def steps_of(raw: tuple[tuple, ...]) -> tuple[PlannedStep, ...]:
+    """The planned steps of a compiled walk's step tuples (see :func:`new_decision`)."""
+    return tuple(new_step(r[1].action, r[2], new_fields(dict(zip(r[1].fields, r[3:], strict=True))), r[1].caveats)
+                 for r in raw)
 
 
 def new_decision(policy: str, version: str, as_of: date, status: str, outcome: str | None,
                  missing: tuple[str, ...], documents: tuple[str, ...], trace: tuple[str, ...],
                  citations: tuple[str, ...], assumptions: tuple[Assumption, ...], title: str | None,
                  questions: tuple[Question, ...], reasons: tuple[str, ...], explanation: str | None,
-                 caveats: tuple[Any, ...], policy_digest: str, pending: Pending) -> Decision:
-    """``Decision(...)`` with every field given but the steps: they come from
-    ``pending`` on first use."""
+                 caveats: tuple[Any, ...], policy_digest: str, raw: tuple[tuple, ...]) -> Decision:
+    """``Decision(...)`` with every field given but the steps.
+
+    A batch or a service mostly wants the JSON document, so a compiled walk
+    keeps each planned step as one tuple ``(to_doc, spec, text, *fields)``:
+    ``to_doc(text, *fields)`` is the step's JSON object (a function the compiler
+    wrote for that step, dates already typed), ``spec`` its :class:`StepSpec`.
+    ``to_dict`` writes the steps from them; ``Decision.steps`` builds the
+    :class:`PlannedStep` s when first read; pickling builds them too and keeps
+    nothing of the walk's own (``__getstate__``)."""
     d = _new(Decision)
     state = {
         "policy": policy, "version": version, "as_of": as_of, "status": status, "outcome": outcome,
         "missing": missing, "documents": documents, "trace": trace, "citations": citations,
         "assumptions": assumptions, "title": title, "questions": questions, "reasons": reasons,
-        "explanation": explanation, "caveats": caveats, "policy_digest": policy_digest, "_pending": pending}
-    if not pending.raw:
+        "explanation": explanation, "caveats": caveats, "policy_digest": policy_digest}
+    if raw:
+        state["_raw"] = raw
+    else:
         state["steps"] = ()
     _set(d, "__dict__", state)
     return d

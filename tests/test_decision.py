@@ -184,6 +184,6 @@ def test_a_compiled_decision_builds_its_steps_on_first_use_and_crosses_processes
     doc = d.to_dict()                                            # written from those tuples
     assert doc == interpreted.to_dict() and "steps" not in vars(d)
     state = vars(pickle.loads(pickle.dumps(d)))
-    assert "_pending" not in state and len(state["steps"]) == len(doc["steps"]) >= 2
+    assert "_raw" not in state and len(state["steps"]) == len(doc["steps"]) >= 2
     assert d.steps == interpreted.steps and d == interpreted and hash(d) == hash(interpreted)
     assert d.to_dict() == doc and repr(d) == repr(interpreted)
