@@ -413,7 +413,7 @@ class PolicyBuilder(ValueReader):
     def _check_optional_reads(self, derived, nodes, start) -> None:
         """An optional input is never asked: each read needs given() on the way (guards.py)."""
         from .guards import unguarded
-        for path, name, problem in unguarded(self.inputs, derived, nodes, start):
+        for path, name, problem in unguarded(self.inputs, derived, nodes, start, self.actions):
             if problem == "given":
                 self.err("GIVEN_NOT_INPUT", f"given({name}): {name!r} is not an input; given() tests whether the "
                          "caller gave an input (a derived value is computed, never given)", path)

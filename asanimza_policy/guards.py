@@ -22,11 +22,11 @@ matters when the caller says so.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from graphlib import TopologicalSorter
 
 from .expr import BoolOp, Call, Expr, Name, Not
-from .model import Branch, DecisionNode, Derived, GraphNode, Input, OutcomeNode, Step
+from .model import Action, Branch, DecisionNode, Derived, GraphNode, Input, OutcomeNode, Step
 
 
 def _given_name(e: Expr) -> str | None:
@@ -119,14 +119,16 @@ def _ast(expression) -> Expr | None:
     return expression.ast if expression is not None else None
 
 
-def step_reads(g: Guards, step: Step, guarded: set[str]) -> list[tuple[tuple, str]]:
-    """(key path inside the step, optional input) for each unguarded read of a step."""
+def step_reads(g: Guards, step: Step, guarded: set[str], fields: Collection[str] = ()) -> list[tuple[tuple, str]]:
+    """(key path inside the step, optional input) for each unguarded read of a step;
+    ``fields`` are its action's fields, which its text's placeholders name before any input."""
     out: list[tuple[tuple, str]] = [(("when",), n) for n in sorted(g.reads(_ast(step.when), guarded))]
     inside = guarded | when_true(step.when.ast) if step.when is not None else guarded
     for fname, e in step.with_.items():
         out += [(("with", fname), n) for n in sorted(g.reads(e.ast, inside))]
     for name in step.text.names:
-        out += [(("text",), n) for n in sorted(g.name_reads(name) - inside)]
+        if name not in fields:
+            out += [(("text",), n) for n in sorted(g.name_reads(name) - inside)]
     return out
 
 
@@ -160,7 +162,7 @@ def node_guards(g: Guards, nodes: Mapping[str, GraphNode], start: str) -> dict[s
 
 
 def unguarded(inputs: Mapping[str, Input], derived: Mapping[str, Derived], nodes: Mapping[str, GraphNode],
-              start: str) -> list[tuple[tuple, str, str]]:
+              start: str, actions: Mapping[str, Action] | None = None) -> list[tuple[tuple, str, str]]:
     """(key path, optional input or misused name, problem) for each place that reads an
     optional input without a guard, or that tests a name with given() that is not an
     input.  The graph must be acyclic and its references resolved."""
@@ -196,7 +198,8 @@ def unguarded(inputs: Mapping[str, Input], derived: Mapping[str, Derived], nodes
                     not_taken |= when_false(_condition(br))
         elif isinstance(node, OutcomeNode):
             for i, step in enumerate(node.steps):
-                for where, n in step_reads(g, step, have):
+                fields = actions[step.action].fields if actions and step.action in actions else ()
+                for where, n in step_reads(g, step, have, fields):
                     inline = step.id.startswith(f"{nid}#")
                     out.append((("nodes", nid, "steps", i) + (where if inline else ()), n, "read"))
             for i, e in enumerate(node.document_when):

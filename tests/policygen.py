@@ -98,15 +98,33 @@ def _block(value: Any, indent: int) -> list[str]:
 # -- expressions --------------------------------------------------------------------
 
 class Names:
-    """What an expression may read: name -> kind (boolean, integer, date, string),
-    with the values of enum names (literals compared with them must be one)."""
+    """What an expression may read where it is: name -> kind (boolean, integer,
+    date, string), with the values of enum names (a literal compared with one
+    must be one of them).
 
-    def __init__(self, kinds: dict[str, str], enums: dict[str, tuple[str, ...]]):
-        self.kinds = kinds
-        self.enums = enums
+    ``needs`` says which optional inputs reading a name reads (an optional input
+    itself, a derived value reading one); such a name is readable only where
+    those are ``allowed`` (given on every way there) or ``guarded`` (by a
+    ``given()`` earlier in the same expression)."""
 
-    def plus(self, kinds: dict[str, str]) -> Names:
-        return Names({**self.kinds, **kinds}, self.enums)
+    def __init__(self, every: dict[str, str], enums: dict[str, tuple[str, ...]],
+                 needs: dict[str, frozenset[str]] | None = None,
+                 allowed: frozenset[str] = frozenset(), guarded: frozenset[str] = frozenset()):
+        self.every, self.enums, self.needs = every, enums, needs or {}
+        self.allowed, self.guarded = allowed, guarded
+        self.kinds = {n: k for n, k in every.items() if self.needs.get(n, frozenset()) <= allowed | guarded}
+
+    def plus(self, kinds: dict[str, str], needs: frozenset[str] = frozenset()) -> Names:
+        more = {n: needs for n in kinds} if needs else {}
+        return Names({**self.every, **kinds}, self.enums, {**self.needs, **more}, self.allowed, self.guarded)
+
+    def at(self, allowed) -> Names:
+        """These names where the optional inputs ``allowed`` are given."""
+        return Names(self.every, self.enums, self.needs, frozenset(allowed), self.guarded)
+
+    def guard(self, name: str) -> Names:
+        """Inside ``given(name) and ...``."""
+        return Names(self.every, self.enums, self.needs, self.allowed, self.guarded | {name})
 
     def of(self, kind: str) -> list[str]:
         return [n for n, k in self.kinds.items() if k == kind]
@@ -132,6 +150,7 @@ class ExprWriter:
         self.optional = optional          # optional input -> kind: read only behind given()
         self.texts = texts                # string literals the policy may use
         self.ints: set[int] = set()       # integer literals written (for contexts near them)
+        self.reads: set[str] = set()      # optional inputs read, less what given() guards inside
         self.dates: set[date] = set()     # date literals written
 
     def int_literal(self) -> str:
@@ -162,10 +181,15 @@ class ExprWriter:
         return {"boolean": self.boolean, "integer": self.integer, "date": self.date,
                 "string": self.string}[kind](depth, names)
 
+    def pick(self, names: Names, have: list[str]) -> str:
+        name = self.rng.choice(have)
+        self.reads |= names.needs.get(name, frozenset()) - names.guarded
+        return name
+
     def leaf(self, kind: str, names: Names) -> str:
         have = names.of(kind)
         if have and self.rng.random() < 0.8:
-            return self.rng.choice(have)
+            return self.pick(names, have)
         if kind == "boolean":
             return self.rng.choice(["true", "false"])
         if kind == "integer":
@@ -178,7 +202,7 @@ class ExprWriter:
         """A name of a text, or a literal (one of ``values`` when it is compared with an enum)."""
         have = names.of("string")
         if have and self.rng.random() < 0.8:
-            return self.rng.choice(have)
+            return self.pick(names, have)
         return self.string_literal(values)
 
     def integer(self, depth: int, names: Names) -> str:
@@ -281,7 +305,7 @@ class ExprWriter:
                 return f"given({rng.choice(given)})"
         if self.optional:                      # an optional input, read behind its guard
             name = rng.choice(sorted(self.optional))
-            inner = self.boolean(depth - 1, names.plus({name: self.optional[name]}))
+            inner = self.boolean(depth - 1, names.guard(name))
             if rng.random() < 0.6:
                 return f"given({name}) and {self.wrap(inner)}"
             return f"not given({name}) or {self.wrap(inner)}"
@@ -410,15 +434,17 @@ class PolicyWriter:
         self.texts = [t for t in self.texts if re.fullmatch(r"[^\n\\]*", t)]
         ew = self.exprs = ExprWriter(rng, optional, self.texts)
         ew.inputs = frozenset(inputs)
-        readable = Names({**kinds, "as_of": "date"}, enums)
+        readable = Names({**kinds, **optional, "as_of": "date"}, enums, {n: frozenset((n,)) for n in optional})
 
         # derived values: each reads inputs, as_of and the ones before it
         derived: dict[str, dict] = {}
         for _ in range(rng.randint(0, 5)):
             name = self.ident(names_taken, as_name=True)
-            enum_inputs = [n for n in enums if n in kinds]
+            enum_inputs = list(enums)
+            needs: frozenset[str] = frozenset()
             if enum_inputs and rng.random() < 0.25:
                 src = rng.choice(enum_inputs)
+                needs = frozenset((src,)) & frozenset(optional)
                 vtype = rng.choice([str, int, bool])
                 table: dict[str, Any] = {}
                 for v in enums[src]:
@@ -430,14 +456,18 @@ class PolicyWriter:
                 kind = {str: "string", int: "integer", bool: "boolean"}[vtype]
             else:
                 kind = rng.choice(["boolean", "integer", "date", "date"])
-                derived[name] = self.cited({"expr": ew.of(kind, rng.randint(0, 3), readable)})
-            readable = readable.plus({name: kind})
+                # now and then one reads optional inputs without a guard: then every read of it needs one
+                ew.reads = set()
+                where = readable.at(optional if rng.random() < 0.3 else ())
+                derived[name] = self.cited({"expr": ew.of(kind, rng.randint(0, 3), where)})
+                needs = frozenset(ew.reads)
+            readable = readable.plus({name: kind}, needs)
         if derived:
             doc["derived"] = derived
         self.readable = readable
         # questions may name derived values and inputs, known or not
         for body in inputs.values():
-            body["question"] = self.template(list(readable.kinds) + list(optional)) \
+            body["question"] = self.template(list(readable.every)) \
                 if rng.random() < 0.4 else self.template([])
 
         # actions, documents, shared steps
@@ -459,7 +489,7 @@ class PolicyWriter:
             doc["assumptions"] = assumptions
         if caveats:
             doc["caveats"] = caveats
-        library = {self.ident(): self.step() for _ in range(rng.randint(0, 2))}
+        library = {self.ident(): self.step(self.readable) for _ in range(rng.randint(0, 2))}
         self.library = list(library)
         if library:
             doc["steps"] = library
@@ -470,16 +500,29 @@ class PolicyWriter:
         out_ids = [self.ident() for _ in range(n_out)]
         order = dec_ids + out_ids
         nodes: dict[str, dict] = {}
+        # the optional inputs given on each way into a node: the node may read what all of them give
+        self.incoming: dict[str, list[frozenset[str]]] = {}
         for i, nid in enumerate(dec_ids):
-            later = order[i + 1:]
-            nodes[nid] = self.decision(later)
+            nodes[nid] = self.decision(order[i + 1:], self.guards(nid, order[0]))
         for nid in out_ids:
-            nodes[nid] = self.outcome()
+            nodes[nid] = self.outcome(self.guards(nid, order[0]))
         doc["start"] = order[0]
         doc["nodes"] = nodes
         return yaml_text(doc), source
 
-    def decision(self, later: list[str]) -> dict:
+    def guards(self, nid: str, start: str) -> frozenset[str]:
+        ways = self.incoming.get(nid)
+        return frozenset() if nid == start or not ways else frozenset.intersection(*ways)
+
+    def goto(self, later: list[str], given: frozenset[str]) -> str:
+        """A later node, reached with the optional inputs ``given`` (a guarded
+        way prefers a node nothing leads to yet, so that the guard holds there)."""
+        fresh = [n for n in later if n not in self.incoming]
+        target = self.rng.choice(fresh if given and fresh and self.rng.random() < 0.7 else later)
+        self.incoming.setdefault(target, []).append(given)
+        return target
+
+    def decision(self, later: list[str], guard: frozenset[str]) -> dict:
         rng, ew = self.rng, self.exprs
         body: dict[str, Any] = {"kind": "decision", "title": self.text()}
         if rng.random() < 0.3:
@@ -491,37 +534,46 @@ class PolicyWriter:
         elif rng.random() < 0.2:
             body["match"] = "unique"
         branches = []
-        names = self.readable
+        names = self.readable.at(guard)
         depth = rng.randint(0, 3)
         if first and ew.optional and rng.random() < 0.3:
             # an earlier branch `not given(x)` not taken guards the later ones
             name = rng.choice(sorted(ew.optional))
-            branches.append({"when": f"not given({name})", "goto": rng.choice(later)})
-            names = names.plus({name: ew.optional[name]})
+            branches.append({"when": f"not given({name})", "goto": self.goto(later, guard)})
+            guard |= {name}
+            names = names.at(guard)
         n = rng.randint(1, 3)
         if not first and rng.random() < 0.5:        # exclusive by construction
             c = ew.boolean(depth, names)
-            branches += [{"when": c, "goto": rng.choice(later)}, {"when": f"not ({c})", "goto": rng.choice(later)}]
+            branches += [{"when": c, "goto": self.goto(later, guard)},
+                         {"when": f"not ({c})", "goto": self.goto(later, guard)}]
         else:
-            branches += [{"when": ew.boolean(depth, names), "goto": rng.choice(later)} for _ in range(n)]
+            for _ in range(n):
+                if ew.optional and rng.random() < 0.25:
+                    # a branch `given(x) and ...` guards the node it leads to
+                    name = rng.choice(sorted(ew.optional))
+                    inner = ew.boolean(depth, names.at(guard | {name}))
+                    branches.append({"when": f"given({name}) and {ew.wrap(inner)}",
+                                     "goto": self.goto(later, guard | {name})})
+                else:
+                    branches.append({"when": ew.boolean(depth, names), "goto": self.goto(later, guard)})
         for br in branches:
             if rng.random() < 0.2:
                 br["label"] = self.text()
         body["branches"] = branches
         if rng.random() < 0.6:
-            body["otherwise"] = rng.choice(later)
+            body["otherwise"] = self.goto(later, guard)
         return body
 
-    def step(self) -> dict:
+    def step(self, names: Names) -> dict:
         rng, ew = self.rng, self.exprs
         aid = rng.choice(list(self.actions))
         fields = self.actions[aid].get("fields", {})
-        names = self.readable
         body: dict[str, Any] = {"action": aid}
         if rng.random() < 0.4:
             if ew.optional and rng.random() < 0.4:
                 name = rng.choice(sorted(ew.optional))
-                names = names.plus({name: ew.optional[name]})
+                names = names.at(names.allowed | {name})
                 body["when"] = f"given({name})" if rng.random() < 0.5 else \
                     f"given({name}) and {ew.wrap(ew.boolean(rng.randint(0, 2), names))}"
             else:
@@ -535,22 +587,23 @@ class PolicyWriter:
         body["text"] = self.template(list(names.kinds) + list(fields))
         return self.cited(body, caveats=True)
 
-    def outcome(self) -> dict:
+    def outcome(self, guard: frozenset[str]) -> dict:
         rng, ew = self.rng, self.exprs
+        names = self.readable.at(guard)
         body: dict[str, Any] = {"kind": "outcome", "status": rng.choice(["complete", "complete", "not_covered"]),
                                 "title": self.text()}
         if rng.random() < 0.5:
-            body["description"] = self.template(list(self.readable.kinds) + list(ew.optional))
+            body["description"] = self.template(list(self.readable.every))
         self.cited(body, caveats=True)
         steps: list[Any] = []
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
-            steps.append(rng.choice(self.library) if self.library and rng.random() < 0.3 else self.step())
+            steps.append(rng.choice(self.library) if self.library and rng.random() < 0.3 else self.step(names))
         if steps:
             body["steps"] = steps
         docs: list[Any] = []
         for _ in range(rng.randint(0, 3) if self.documents else 0):
             d = rng.choice(self.documents)
-            docs.append({"document": d, "when": ew.boolean(rng.randint(0, 2), self.readable)}
+            docs.append({"document": d, "when": ew.boolean(rng.randint(0, 2), names)}
                         if rng.random() < 0.4 else d)
         if docs:
             body["documents"] = docs

@@ -27,7 +27,7 @@ import tokenize
 from datetime import date, timedelta
 from pathlib import Path
 
-from asanimza_policy.compile import build, python_source
+from asanimza_policy.compile import build, python_source, readable_source
 from asanimza_policy.engine import run
 from asanimza_policy.errors import PolicyError
 from asanimza_policy.expr import OutOfRange
@@ -209,5 +209,9 @@ def test_hostile_policies_stay_literals(tmp_path, monkeypatch):
             assert marker not in code, f"{marker!r} outside a literal in the source of hostile policy {i}"
         leaked = {n for n in policy_ids(policy) if n not in HOSTILE_IDS} & names
         assert not leaked, f"ids used as Python names in hostile policy {i}: {leaked}"
+        printed = readable_source(policy)             # what `asanimza-policy compile` prints
+        compile(printed, "<printed>", "exec")
+        constants = printed[len(src):].splitlines()
+        assert constants and all(line.startswith("#") for line in constants if line)
         check_policy(policy, writer, rng, {"contexts": 0, "fast": 0, "complete": 0})
     assert built >= 8

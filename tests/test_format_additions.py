@@ -225,6 +225,17 @@ def test_a_guard_in_the_same_condition_or_the_steps_when_is_enough(parcel, old, 
     ap.load(parcel((old, new)))
 
 
+def test_a_step_field_named_like_an_optional_input_is_not_a_read_of_it(parcel):
+    """A placeholder names the step's own field before any input (found by the random
+    policies of test_compile_random.py: the builder took it for an unguarded read)."""
+    p = ap.load(parcel(("  wait: {description: Wait., fields: {until: date}}",
+                        "  wait: {description: Wait., fields: {picked_up_on: date}}"),
+                       ("        text: Nothing more until {until}.\n        with: {until: last_day}",
+                        "        text: Nothing more until {picked_up_on}.\n        with: {picked_up_on: last_day}")))
+    d = ap.evaluate(p, {"arrived_on": "2026-03-01", "has_id": True}, as_of="2026-03-01")
+    assert d.steps[1].text == "Nothing more until 2026-03-15."
+
+
 def test_match_first_guards_the_later_branches_after_not_given(parcel):
     p = ap.load(parcel(("    title: Picked up already?\n    branches:\n      - when: given(picked_up_on)\n"
                         "        goto: lateness\n"
