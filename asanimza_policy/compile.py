@@ -32,7 +32,7 @@ from .decision import Decision, StepSpec
 from .engine import _gap
 from .expr import AS_OF, OutOfRange, Unknown, merge_unknown
 from .expr_compile import _unknown_of
-from .model import DecisionNode, OutcomeNode, Policy
+from .model import Branch, DecisionNode, OutcomeNode, Policy
 from .template import fill_known, show
 
 Decide = Callable[[Any, date], Decision]
@@ -425,7 +425,8 @@ def _describe(value: Any) -> str:
         return f"the policy {value.id!r} {value.version!r}"
     if isinstance(value, (DecisionNode, OutcomeNode)):
         return f"the node {value.id!r}"
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], DecisionNode):
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], DecisionNode) \
+            and isinstance(value[1], Branch):
         return f"the node {value[0].id!r} and its branch {value[1].index + 1}"
     return repr(value)
 

@@ -33,6 +33,7 @@ from asanimza_policy.errors import PolicyError
 from asanimza_policy.expr import OutOfRange
 from asanimza_policy.registry import load_policy
 
+from .conftest import run_cli
 from .policygen import HOSTILE_IDS, Day, Text, random_contexts, random_policy
 
 POLICIES = int(os.environ.get("RANDOM_POLICIES", "120"))
@@ -156,6 +157,18 @@ def test_a_callers_own_text_and_date_types_read_as_plain_values():
         assert walk(paying, day).steps[0].text == "Pay your fines at the east branch."
         assert walk(early, day).to_dict()["steps"][0]["not_before"] == "2026-11-17"
         assert type(walk(early, day).steps[0].not_before) is date
+
+
+def test_the_printed_source_of_a_policy_of_one_decision_and_one_outcome(tmp_path):
+    """The walk's order of nodes, a pair (decision, outcome), was described as a
+    (node, branch) pair: ``asanimza-policy compile`` failed with a traceback."""
+    text = LIBRARY_CARD.read_text(encoding="utf-8").replace("start: fines", "start: window").replace(
+        "      - when: age < 16\n        goto: minor\n    otherwise: adult\n", "")
+    path = write_policy(tmp_path, text, (LIBRARY_CARD.parent / "source" / "rules.txt").read_text(encoding="utf-8"))
+    r = run_cli("compile", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "#   ORDER" in r.stdout and "the node 'window'" in r.stdout
+    compile(r.stdout, "<printed>", "exec")
 
 
 # -- hostile names and texts --------------------------------------------------------
