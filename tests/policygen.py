@@ -67,11 +67,17 @@ def _scalar(v: Any) -> str:
         return "{}"
     if isinstance(v, list) and not v:
         return "[]"
-    return json.dumps(v, ensure_ascii=False)
+    return _quoted(v)
+
+
+def _quoted(text: str) -> str:
+    # JSON's escapes are YAML's; YAML also reads these three as line breaks, so they are escaped too
+    return json.dumps(text, ensure_ascii=False).replace("\u2028", "\\u2028").replace(
+        "\u2029", "\\u2029").replace("\x85", "\\u0085")
 
 
 def _key(k: str) -> str:
-    return k if re.fullmatch(r"[a-z_][a-z0-9_]*", k) else json.dumps(k, ensure_ascii=False)
+    return k if re.fullmatch(r"[a-z_][a-z0-9_]*", k) else _quoted(k)
 
 
 def _block(value: Any, indent: int) -> list[str]:
@@ -319,9 +325,10 @@ class ExprWriter:
 class PolicyWriter:
     """One random policy: :meth:`write` gives (policy file text, source text)."""
 
-    def __init__(self, rng: random.Random, hostile: float = 0.15):
+    def __init__(self, rng: random.Random, hostile: float = 0.15, scale: int = 1):
         self.rng = rng
         self.hostile = hostile
+        self.scale = scale          # more of everything: inputs, derived values, nodes, deeper expressions
         self.used: set[str] = set()
 
     def ident(self, taken: set[str] | None = None, *, as_name: bool = False) -> str:
@@ -398,7 +405,7 @@ class PolicyWriter:
         enums: dict[str, tuple[str, ...]] = {}
         optional: dict[str, str] = {}
         self.int_bounds: dict[str, tuple[int | None, int | None]] = {}
-        for _ in range(rng.randint(2, 6)):
+        for _ in range(rng.randint(0 if rng.random() < 0.05 else 2, 6 * self.scale)):
             name = self.ident(names_taken, as_name=True)
             t = rng.choice(["boolean", "enum", "date", "date", "integer", "integer", "string"])
             body: dict[str, Any] = {"type": t}
@@ -438,7 +445,7 @@ class PolicyWriter:
 
         # derived values: each reads inputs, as_of and the ones before it
         derived: dict[str, dict] = {}
-        for _ in range(rng.randint(0, 5)):
+        for _ in range(rng.randint(0, 5 * self.scale)):
             name = self.ident(names_taken, as_name=True)
             enum_inputs = list(enums)
             needs: frozenset[str] = frozenset()
@@ -459,7 +466,7 @@ class PolicyWriter:
                 # now and then one reads optional inputs without a guard: then every read of it needs one
                 ew.reads = set()
                 where = readable.at(optional if rng.random() < 0.3 else ())
-                derived[name] = self.cited({"expr": ew.of(kind, rng.randint(0, 3), where)})
+                derived[name] = self.cited({"expr": ew.of(kind, rng.randint(0, 2 + self.scale), where)})
                 needs = frozenset(ew.reads)
             readable = readable.plus({name: kind}, needs)
         if derived:
@@ -495,7 +502,7 @@ class PolicyWriter:
             doc["steps"] = library
 
         # the graph: decisions lead only to later nodes (acyclic), outcomes end
-        n_dec, n_out = rng.randint(0, 5), rng.randint(1, 5)
+        n_dec, n_out = rng.randint(0, 5 * self.scale), rng.randint(1, 5 * self.scale)
         dec_ids = [self.ident() for _ in range(n_dec)]
         out_ids = [self.ident() for _ in range(n_out)]
         order = dec_ids + out_ids
@@ -535,7 +542,7 @@ class PolicyWriter:
             body["match"] = "unique"
         branches = []
         names = self.readable.at(guard)
-        depth = rng.randint(0, 3)
+        depth = rng.randint(0, 2 + self.scale)
         if first and ew.optional and rng.random() < 0.3:
             # an earlier branch `not given(x)` not taken guards the later ones
             name = rng.choice(sorted(ew.optional))
@@ -610,9 +617,9 @@ class PolicyWriter:
         return body
 
 
-def random_policy(rng: random.Random, hostile: float = 0.15) -> tuple[str, str, PolicyWriter]:
+def random_policy(rng: random.Random, hostile: float = 0.15, scale: int = 1) -> tuple[str, str, PolicyWriter]:
     """(policy file text, source text, the writer: what it wrote, for contexts)."""
-    w = PolicyWriter(rng, hostile)
+    w = PolicyWriter(rng, hostile, scale)
     text, source = w.write()
     return text, source, w
 

@@ -14,11 +14,14 @@ same ``to_dict()`` before and after reading ``steps``, and after a pickle round
 trip) or the same exception (type and message).  For a complete context the
 fast walk must answer itself, unless the interpreter raises.
 
-Seeds are fixed; ``RANDOM_POLICIES=N`` (and ``RANDOM_SEED=S``) runs more.
+Seeds are fixed; ``RANDOM_POLICIES=N`` (and ``RANDOM_SEED=S``) runs more,
+``RANDOM_SCALE=2`` bigger policies.
 """
 from __future__ import annotations
 
+import copy
 import io
+import json
 import os
 import pickle
 import random
@@ -36,8 +39,9 @@ from asanimza_policy.registry import load_policy
 from .conftest import run_cli
 from .policygen import HOSTILE_IDS, Day, Text, random_contexts, random_policy
 
-POLICIES = int(os.environ.get("RANDOM_POLICIES", "120"))
+POLICIES = int(os.environ.get("RANDOM_POLICIES", "250"))
 SEED = int(os.environ.get("RANDOM_SEED", "0"))
+SCALE = int(os.environ.get("RANDOM_SCALE", "1"))
 CONTEXTS_PER_DAY = 12
 
 
@@ -70,10 +74,13 @@ def same(policy, decide, context, day) -> tuple:
     assert g.to_dict() == doc, where               # before the steps are read (written per step)
     assert g == w, where
     assert g.to_dict() == doc, where               # after
-    assert hash(g) == hash(w), where
+    assert hash(g) == hash(w) and repr(g) == repr(w), where
+    assert g.to_json(indent=None) == json.dumps(doc, ensure_ascii=False, separators=(",", ":")), where
+    assert copy.deepcopy(g) == w, where
     fresh = decide(context, day)                   # steps never read: pickled as they are
     back = pickle.loads(pickle.dumps(fresh))
     assert back == w and back.to_dict() == doc, where
+    assert json.loads(decide(context, day).to_json(indent=None)) == doc, where    # compact JSON, steps never read
     return want
 
 
@@ -120,7 +127,7 @@ def test_random_policies_agree(tmp_path, monkeypatch):
     counts = {"policies": 0, "refused": 0, "contexts": 0, "fast": 0, "complete": 0}
     for i in range(POLICIES):
         rng = random.Random(f"{SEED}/{i}")
-        text, source, writer = random_policy(rng)
+        text, source, writer = random_policy(rng, scale=SCALE + (i % 5 == 4))    # every fifth one bigger
         path = write_policy(tmp_path / f"p{i}", text, source)
         try:
             policy = load_policy(path)
