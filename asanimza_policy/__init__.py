@@ -7,12 +7,12 @@
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False    # not typing's: importing typing would cost a cold command more than its answer
 if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
     from collections.abc import Iterable, Iterator, Mapping
     from datetime import date
     from os import PathLike
+    from typing import Any
 
     from .catalog import VersionInfo
     from .decision import Decision, PlannedStep, Question

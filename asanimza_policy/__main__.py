@@ -1,3 +1,3 @@
-from .cli import main
+from .cold import main
 
 raise SystemExit(main())

@@ -5,12 +5,8 @@ more than everything else it does.  The result of the parse (plain data: dicts,
 lists, text, numbers, and the line and column of each value) is kept, one entry
 per policy file, in the user's own cache folder:
 
-* ``$ASANIMZA_POLICY_CACHE`` when set (empty or ``off``: no cache), else
-  ``$XDG_CACHE_HOME/asanimza-policy`` or ``~/.cache/asanimza-policy`` (Linux),
-  ``~/Library/Caches/asanimza-policy`` (macOS), ``%LOCALAPPDATA%\\asanimza-policy``
-  (Windows);
-* created private (mode 0700) and used only while it is a folder owned by the
-  user that no one else can write to; otherwise nothing is cached;
+* the folder of ``cachedir``: ``$ASANIMZA_POLICY_CACHE`` or the platform's cache
+  folder, private (mode 0700) and owned by the user, or nothing is cached;
 * each entry holds the SHA-256 of the file's bytes, of the package version and of
   the cache format; any difference, or an entry that cannot be read, means the
   file is parsed again and the entry rewritten (atomically: temporary file, then
@@ -24,50 +20,20 @@ from __future__ import annotations
 
 import marshal
 import os
-import sys
 from pathlib import Path
 
+from .cachedir import ENV_FOLDER, private_folder  # noqa: F401  (ENV_FOLDER: named here too)
 from .findings import Position
 from .loader import MAX_BYTES, Document, load_text, read_regular
 
 FORMAT = 1
-ENV_FOLDER = "ASANIMZA_POLICY_CACHE"
-_XDG, _WINDOWS = "XDG_CACHE_HOME", "LOCALAPPDATA"
 
 
 def cache_dir() -> Path | None:
-    """The private cache folder, created if needed; ``None`` when there is none
-    that is safe to use."""
-    env = os.environ.get(ENV_FOLDER)
-    if env is not None:
-        if env.strip() in ("", "0", "off", "no"):
-            return None
-        folder = Path(env)
-    else:
-        if sys.platform == "win32":
-            root = os.environ.get(_WINDOWS) or str(Path.home() / "AppData" / "Local")
-        elif sys.platform == "darwin":
-            root = str(Path.home() / "Library" / "Caches")
-        else:
-            xdg = os.environ.get(_XDG, "")
-            root = xdg if os.path.isabs(xdg) else str(Path.home() / ".cache")
-        folder = Path(root) / "asanimza-policy"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = os.lstat(folder)
-    except (OSError, RuntimeError):      # RuntimeError: no home folder
-        return None
-    if os.name == "posix":
-        import stat
-
-        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
-            return None
-        if st.st_mode & 0o077:
-            try:
-                os.chmod(folder, 0o700)
-            except OSError:
-                return None
-    return folder
+    """The private cache folder (see ``cachedir``), created if needed; ``None``
+    when there is none that is safe to use."""
+    folder = private_folder()
+    return None if folder is None else Path(folder)
 
 
 def _version() -> str:
@@ -78,7 +44,12 @@ def _version() -> str:
 def load_document(path: Path, display: str) -> Document:
     """The parsed policy file at ``path``, from the cache when its bytes have
     not changed; ``OSError`` (``NotAFile``) and ``PolicyError`` as ``loader.load_file``."""
-    raw = read_regular(path, MAX_BYTES)
+    return document_of(path, read_regular(path, MAX_BYTES), display)
+
+
+def document_of(path: Path, raw: bytes, display: str) -> Document:
+    """The parse of ``raw``, the bytes read from ``path``, from the cache when
+    it holds them; ``PolicyError`` as ``loader.load_text``."""
     folder = cache_dir()
     if folder is None:
         return load_text(raw, display)

@@ -15,11 +15,18 @@ from datetime import date
 from pathlib import Path
 
 from .cli_versions import VERSION_COMMANDS, add_version_commands
+from .cold import Handoff
 from .errors import InvalidContext, PolicyError
 from .scaffold import NEW_COMMANDS, add_new_command
 from .status import HANDLED, status_of
+from .streams import PROG
+from .streams import emit as _emit
+from .streams import fail as _fail
+from .streams import isatty as _isatty
+from .streams import silence as _silence
+from .streams import tolerant_streams as _tolerant_streams
+from .streams import utf8 as _utf8
 
-PROG = "asanimza-policy"
 MAX_CONTEXT_BYTES = 1_000_000
 
 
@@ -155,12 +162,16 @@ def _parser() -> _Parser:
     return p
 
 
-def _read_context(arg: str | None):
+def _read_context(arg: str | None, handoff: Handoff | None = None):
     from .loader import load_text
 
     if arg is None:
         return {}
-    if arg == "-":
+    if handoff is not None and handoff.context_arg == arg and handoff.error is not None:
+        raise UsageError(f"--context -: cannot read standard input ({handoff.error})")
+    if handoff is not None and handoff.context_arg == arg and handoff.raw is not None:
+        raw, name = handoff.raw, ("<stdin>" if arg == "-" else arg)     # read already, once
+    elif arg == "-":
         try:
             raw = sys.stdin.buffer.read(MAX_CONTEXT_BYTES + 1) if sys.stdin else b""
         except (OSError, ValueError) as e:
@@ -233,8 +244,13 @@ def _load_policy_arg(arg: str, as_of, version):
 def _cmd_evaluate(args) -> tuple[str, int]:
     from . import evaluate  # the public path, as integrators call it
 
-    context = _read_context(args.context)
+    handoff = getattr(args, "handoff", None)
+    context = _read_context(args.context, handoff)
     policy, as_of = _load_policy_arg(args.policy, args.as_of, args.version)
+    if handoff is not None and handoff.refresh:
+        from .cold_write import refresh
+
+        refresh(args.policy)        # the cached walks of this policy, for the next cold evaluate
     decision = evaluate(policy, context, as_of=as_of)
     fmt = args.format or ("text" if _isatty(sys.stdout) else "json")
     if fmt == "ics":
@@ -248,17 +264,6 @@ def _cmd_evaluate(args) -> tuple[str, int]:
     # JSON escapes what the output's encoding cannot carry (PYTHONIOENCODING=latin-1, a Windows console)
     return (decision.to_json() if _utf8(sys.stdout) else
             json.dumps(decision.to_dict(), indent=2, ensure_ascii=True)) + "\n", 0
-
-
-def _isatty(stream) -> bool:
-    try:
-        return stream is not None and stream.isatty()
-    except (OSError, ValueError):
-        return False
-
-
-def _utf8(stream) -> bool:
-    return (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
 
 
 def _cmd_ask(args) -> tuple[str, int]:
@@ -479,23 +484,9 @@ def _cmd_test(args) -> tuple[str, int]:
     return "\n".join(out) + "\n", (0 if failed == 0 and passed and not below else 1)
 
 
-def _emit(text: str) -> None:
-    if sys.stdout is None:      # started with stdout closed (`>&-`): nowhere to write, the exit code still tells
-        return
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def _tolerant_streams() -> None:
-    """Characters the terminal's encoding lacks are escaped, not a crash."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]  # TextIO lacks it; TextIOWrapper has it
-        except (AttributeError, ValueError, OSError):
-            pass
-
-
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, handoff: Handoff | None = None) -> int:
+    """Run one command; ``handoff``: what the cached path of a cold ``evaluate``
+    (``cold.main``, the installed command's entry point) read before handing over."""
     code = 0
     _tolerant_streams()
     try:
@@ -503,6 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _parser().parse_args(argv)
         except SystemExit as e:     # --help, --version: printed already
             return e.code if isinstance(e.code, int) else 0
+        args.handoff = handoff
         text, code = {"evaluate": _cmd_evaluate, "ask": _cmd_ask, "check": _cmd_check,
                        "test": _cmd_test, "render": _cmd_render, "serve": _cmd_serve,
                        "context-schema": _cmd_context_schema, "docs": _cmd_docs, "compile": _cmd_compile,
@@ -530,27 +522,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"{what}: {e.strerror or e}", 2)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
-
-
-def _silence(stream) -> None:
-    """Send what Python still wants to flush at exit nowhere, instead of a
-    traceback (or exit status 120) when the stream is gone or full."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
-def _fail(message: str, code: int) -> int:
-    """One line on stderr, and ``code`` whether or not stderr can take it
-    (closed, ``2>/dev/full``)."""
-    try:
-        print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr, flush=True)
-    except (OSError, ValueError, AttributeError):
-        _silence(sys.stderr)
-    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

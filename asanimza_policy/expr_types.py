@@ -10,13 +10,24 @@ docs/extending.md).
 from __future__ import annotations
 
 import operator
-from calendar import monthrange
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from .dates import parse_iso_date
+from .expr_impl import (
+    add_days,
+    add_months,
+    add_years,
+    date_minus_date,
+    date_minus_days,
+    date_plus_days,
+    days_between,
+    days_plus_date,
+    given,
+    months_between,
+    years_between,
+)
 from .expr_parse import KEYWORDS, Arith, BoolOp, Call, Compare, Expr, ExprError, In, Literal, Name, Neg, Not
 from .findings import choice_list, did_you_mean
 
@@ -108,7 +119,7 @@ def _date(a: Args) -> Type:
     return DATE
 
 
-@function("days_between", lambda a, b: (b - a).days)
+@function("days_between", days_between)
 def _days_between(a: Args) -> Type:
     a.count(2)
     a.expect(0, DATE, "days_between()")
@@ -116,39 +127,12 @@ def _days_between(a: Args) -> Type:
     return INTEGER
 
 
-@function("add_days", lambda d, n: d + timedelta(days=n), outside="{0} plus {1} days")
+@function("add_days", add_days, outside="{0} plus {1} days")
 def _add_days(a: Args) -> Type:
     a.count(2)
     a.expect(0, DATE, "add_days() first argument")
     a.expect(1, INTEGER, "add_days() second argument")
     return DATE
-
-
-def add_months(d: date, n: int) -> date:
-    """``d`` moved by ``n`` calendar months.  The end-of-month rule: a day the
-    target month lacks becomes its last day (31 January + 1 month = 28 February,
-    or 29 in a leap year; 29 February + 12 months = 28 February).
-    ``OverflowError`` outside years 1 to 9999."""
-    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
-    if not 1 <= y <= 9999:
-        raise OverflowError(f"year {y} is outside the calendar")
-    return date(y, m + 1, min(d.day, monthrange(y, m + 1)[1]))
-
-
-def months_between(a: date, b: date) -> int:
-    """Whole months from ``a`` to ``b``: the largest n with add_months(a, n) <= b
-    (negative, the same from ``b`` back to ``a``, when ``b`` is earlier)."""
-    if b < a:
-        return -months_between(b, a)
-    n = (b.year - a.year) * 12 + b.month - a.month
-    return n - 1 if add_months(a, n) > b else n
-
-
-def years_between(a: date, b: date) -> int:
-    """Whole years from ``a`` to ``b`` (an age: years_between(birth_date, as_of));
-    whole months // 12, so someone born on 29 February is a year older on 28 February."""
-    m = months_between(a, b)
-    return m // 12 if m >= 0 else -(-m // 12)
 
 
 def _date_and_count(a: Args) -> Type:
@@ -167,7 +151,7 @@ def _two_dates(a: Args) -> Type:
 
 
 function("add_months", add_months, outside="{0} plus {1} months")(_date_and_count)
-function("add_years", lambda d, n: add_months(d, 12 * n), outside="{0} plus {1} years")(_date_and_count)
+function("add_years", add_years, outside="{0} plus {1} years")(_date_and_count)
 function("months_between", months_between)(_two_dates)
 function("years_between", years_between)(_two_dates)
 
@@ -184,7 +168,7 @@ def _least_and_greatest(a: Args) -> Type:
     return first
 
 
-@function("given", lambda v: v is not None, sees_unknown=True)
+@function("given", given, sees_unknown=True)
 def _given(a: Args) -> Type:
     # whether the caller gave a value: the guard before reading an optional input
     # (the builder checks that the name is an optional input and that every read is guarded)
@@ -216,18 +200,14 @@ class Operation:
     impl: Callable[[Any, Any], Any]   # the result, from the operands' values
 
 
-def _days(n: int) -> timedelta:
-    return timedelta(days=n)
-
-
 # (left kind, operator, right kind) -> result; a pair not listed is a type error
 ARITHMETIC: dict[tuple[str, str, str], Operation] = {
     ("integer", "+", "integer"): Operation(INTEGER, operator.add),
     ("integer", "-", "integer"): Operation(INTEGER, operator.sub),
-    ("date", "+", "integer"): Operation(DATE, lambda d, n: d + _days(n)),
-    ("integer", "+", "date"): Operation(DATE, lambda n, d: _days(n) + d),
-    ("date", "-", "integer"): Operation(DATE, lambda d, n: d - _days(n)),
-    ("date", "-", "date"): Operation(INTEGER, lambda a, b: (a - b).days),
+    ("date", "+", "integer"): Operation(DATE, date_plus_days),
+    ("integer", "+", "date"): Operation(DATE, days_plus_date),
+    ("date", "-", "integer"): Operation(DATE, date_minus_days),
+    ("date", "-", "date"): Operation(INTEGER, date_minus_date),
 }
 
 

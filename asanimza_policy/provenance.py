@@ -70,12 +70,19 @@ class Hashes:
 def hashes(policy_file: Path, source_path: str | None) -> Hashes:
     """The hashes of one version; ``OSError`` when the policy file cannot be read.
     A source text that cannot be read hashes as empty (``check`` reports it)."""
-    policy = hashlib.sha256(normalized(read_regular(policy_file, MAX_POLICY_BYTES))).hexdigest()
     source = None
     if source_path:
         try:
-            source = hashlib.sha256(normalized(read_source_bytes(policy_file, source_path))).hexdigest()
+            source = read_source_bytes(policy_file, source_path)
         except ValueError:
             source = None
+    return hashes_of(read_regular(policy_file, MAX_POLICY_BYTES), source)
+
+
+def hashes_of(policy_raw: bytes, source_raw: bytes | None) -> Hashes:
+    """The hashes of one version from the bytes of its file and of its source
+    text (``None``: it could not be read)."""
+    policy = hashlib.sha256(normalized(policy_raw)).hexdigest()
+    source = None if source_raw is None else hashlib.sha256(normalized(source_raw)).hexdigest()
     digest = hashlib.sha256(f"policy {policy}\nsource {source or '-'}\n".encode()).hexdigest()
     return Hashes(policy, source, digest)

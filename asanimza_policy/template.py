@@ -10,20 +10,16 @@ parentheses is left out alone.  Write such texts so they read well either way.
 """
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from . import expr as ex
+from .fill import GAP, close_gaps, show
 from .model import Template
 from .shape import IDENT
 
-_GAP = "\x00"
-_GROUP_WITH_GAP = re.compile(r"\s?\([^()]*\x00[^()]*\)")
-_SPACE_BEFORE = re.compile(r"\s+([.,;:!?])")
-_SPACES = re.compile(r"[ \t]{2,}")
+__all__ = ["parse_template", "show", "fill_known", "plain", "for_readers"]
 
 
 def parse_template(text: str) -> Template:
@@ -63,15 +59,6 @@ def parse_template(text: str) -> Template:
     return Template(text, tuple(parts))
 
 
-def show(v: Any) -> str:
-    """A value as a text shows it: dates ISO, booleans yes / no."""
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, date):
-        return v.isoformat()
-    return "none" if v is None else str(v)
-
-
 def fill_known(template: Template, lookup: Callable[[str], Any]) -> str:
     """The text with what ``lookup`` knows; ``lookup`` returns an
     :class:`~asanimza_policy.expr.Unknown` for what it does not."""
@@ -81,17 +68,8 @@ def fill_known(template: Template, lookup: Callable[[str], Any]) -> str:
             pieces.append(value)
             continue
         v = lookup(value)
-        pieces.append(_GAP if type(v) is ex.Unknown else show(v))
-    text = "".join(pieces)
-    if _GAP not in text:
-        return text
-    while True:
-        shorter = _GROUP_WITH_GAP.sub("", text)
-        if shorter == text:
-            break
-        text = shorter
-    text = text.replace(_GAP, "")
-    return _SPACES.sub(" ", _SPACE_BEFORE.sub(r"\1", text)).strip()
+        pieces.append(GAP if type(v) is ex.Unknown else show(v))
+    return close_gaps("".join(pieces))
 
 
 def plain(template: Template) -> str:

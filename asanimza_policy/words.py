@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from .fill import fill_reasons, value_words
+
 _CMP = {
     "date": {"==": "is", "!=": "is not", "<": "is before", "<=": "is on or before", ">": "is after",
              ">=": "is on or after"},
@@ -39,14 +41,6 @@ def kinds_of(policy) -> dict[str, str]:
 
 def name_words(name: str) -> str:
     return AS_OF_WORDS if name == "as_of" else name.replace("_", " ")
-
-
-def value_words(v: Any) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, date):
-        return v.isoformat()
-    return str(v)
 
 
 SLOTS: Any = object()      # as ``values``: mark where each value goes, to fill in later
@@ -266,28 +260,6 @@ def branch_plan(policy, node, branch) -> tuple[str, ...]:
     parts = tuple(branch_words(node, branch, known[1], SLOTS).split("\0"))
     _plans[id(branch)] = (branch, parts)      # the branch is kept, so its id is not reused
     return parts
-
-
-def fill_reasons(plans, values: Mapping[str, Any]) -> tuple[str, ...]:
-    """The words of each plan with the values read put in."""
-    out = []
-    for parts in plans:
-        if len(parts) == 1:
-            out.append(parts[0])
-            continue
-        text = parts[0]
-        for i in range(1, len(parts), 2):       # odd parts are the names of slots
-            v: Any = values.get(parts[i])
-            t = type(v)
-            if t is date:                       # the common cases first, without a call
-                text += " (" + v.isoformat() + ")"
-            elif t is int:
-                text += " (" + str(v) + ")"
-            elif isinstance(v, (date, int)) and not isinstance(v, bool):
-                text += f" ({value_words(v)})"
-            text += parts[i + 1]
-        out.append(text)
-    return tuple(out)
 
 
 def reasons(policy, taken, values: Mapping[str, Any]) -> tuple[str, ...]:
