@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .fill import GAP, close_gaps, fill_reasons, show
+from .fill import fill_reasons, join_filled, show
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,14 +63,14 @@ def date_value(policy: object, dates: dict, name: str, text: str) -> date | None
 
 def fill_known(parts: tuple, lookup: Callable[[str], Any]) -> str:
     """``template.fill_known`` for a template given as its parts."""
-    pieces = []
+    pieces: list[str | None] = []
     for kind, value in parts:
         if kind == "text":
             pieces.append(value)
             continue
         v = lookup(value)
-        pieces.append(GAP if v is _UNKNOWN else show(v))
-    return close_gaps("".join(pieces))
+        pieces.append(None if v is _UNKNOWN else show(v))
+    return join_filled(pieces)
 
 
 def reader(ns: dict, known: dict[str, str]) -> Callable[[str, dict, list], Any]:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-GAP = "\x00"        # where a placeholder without a value was
+GAP = "\x00"        # where a placeholder without a value was (another character when the text holds this one)
 
 
 def show(v: object) -> str:
@@ -57,18 +57,35 @@ def fill_reasons(plans, values: Mapping[str, object]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def close_gaps(text: str) -> str:
-    """``text`` without its gaps: each leaves with the innermost parenthesised
-    part that holds it ("sent (from \\0 to x)?" becomes "sent?"), or alone."""
-    if GAP not in text:
+def join_filled(pieces: list[str | None]) -> str:
+    """A text from its pieces, ``None`` where a placeholder has no value: each
+    such gap leaves with the innermost parenthesised part that holds it ("sent
+    (from ? to x)?" becomes "sent?"), or alone."""
+    if None not in pieces:
+        return "".join(pieces)      # type: ignore[arg-type]  # no None among them
+    known = "".join(p for p in pieces if p is not None)
+    gap = GAP
+    if gap in known:        # the text or a value holds the mark itself: one it lacks
+        gap = next(c for c in map(chr, range(0xE000, 0x110000)) if c not in known)
+    return close_gaps("".join(gap if p is None else p for p in pieces), gap)
+
+
+def close_gaps(text: str, gap: str = GAP) -> str:
+    """``text`` without its gaps (each ``gap``, a character found nowhere else in it):
+    each leaves with the innermost parenthesised part that holds it ("sent (from
+    \\0 to x)?" becomes "sent?"), or alone."""
+    if gap not in text:
         return text
     group_with_gap, space_before, spaces = _patterns or _compile()
+    if gap != GAP:
+        import re
+        group_with_gap = re.compile(r"\s?\([^()]*" + re.escape(gap) + r"[^()]*\)")
     while True:
         shorter = group_with_gap.sub("", text)
         if shorter == text:
             break
         text = shorter
-    text = text.replace(GAP, "")
+    text = text.replace(gap, "")
     return spaces.sub(" ", space_before.sub(r"\1", text)).strip()
 
 

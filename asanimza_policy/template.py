@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import expr as ex
-from .fill import GAP, close_gaps, show
+from .fill import join_filled, show
 from .model import Template
 from .shape import IDENT
 
@@ -62,14 +62,14 @@ def parse_template(text: str) -> Template:
 def fill_known(template: Template, lookup: Callable[[str], Any]) -> str:
     """The text with what ``lookup`` knows; ``lookup`` returns an
     :class:`~asanimza_policy.expr.Unknown` for what it does not."""
-    pieces = []
+    pieces: list[str | None] = []
     for kind, value in template.parts:
         if kind == "text":
             pieces.append(value)
             continue
         v = lookup(value)
-        pieces.append(GAP if type(v) is ex.Unknown else show(v))
-    return close_gaps("".join(pieces))
+        pieces.append(None if type(v) is ex.Unknown else show(v))
+    return join_filled(pieces)
 
 
 def plain(template: Template) -> str:

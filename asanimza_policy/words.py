@@ -116,7 +116,9 @@ class Words:
     def term(self, node) -> str:
         kind = type(node).__name__
         if kind == "Literal":
-            return value_words(node.value)
+            words = value_words(node.value)
+            # "\0" marks where a value goes (SLOTS): a text literal holding one keeps it out of the way
+            return words.replace("\0", "\ufffd") if self.values is SLOTS else words
         if kind == "Name":
             text = name_words(node.name)
             if self.values is SLOTS and self.kinds.get(node.name) in ("date", "integer"):

@@ -46,7 +46,7 @@ HOSTILE_TEXTS = (
     "it's \"quoted\"", "back\\slash \\n not a newline", "two\nlines", "unicode Məmmədova ✓ 😀",
     "''' and \"\"\" quotes", "# not a comment", "%s %(x)s {0} {!r}", "tab\there",
     "x' + __import__('os').getcwd() + '", "\\x00 \\u1234 \\", "ends with a backslash \\",
-    "}} {{ braces", "\r carriage return", "a\u2028line separator",
+    "}} {{ braces", "\r carriage return", "a\u2028line separator", "a NUL\x00 (inside)",
 )
 PLAIN_TEXTS = ("Apply at the desk", "Bring the form", "Wait for the letter", "Pay the fee",
                "Come back later", "Nothing to do")

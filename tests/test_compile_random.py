@@ -178,6 +178,47 @@ def test_the_printed_source_of_a_policy_of_one_decision_and_one_outcome(tmp_path
     compile(r.stdout, "<printed>", "exec")
 
 
+NUL_POLICY = r"""id: nul
+version: 1.0.0
+title: A NUL in texts
+effective_from: "2020-01-01"
+timezone: Europe/Lisbon
+source: {title: Rules, path: source/rules.txt}
+inputs:
+  name: {type: string, question: "Your name\u0000 (or {n})?"}
+  n: {type: integer, question: How many?}
+actions:
+  go: {description: Go.}
+start: x
+nodes:
+  x:
+    kind: decision
+    title: X
+    branches:
+      - when: "name == 'a\u0000b' and n > 3"
+        goto: done
+    otherwise: done
+  done: {kind: outcome, status: complete, title: Done, description: "Done\u0000 (with {n}, for {name})."}
+"""
+
+
+def test_a_nul_in_a_policys_texts_or_a_contexts_values_is_text_like_any_other(tmp_path):
+    """A NUL marks where a value goes in a branch's reasons and where an unknown was
+    left out of a question or an explanation: a text literal holding one made every
+    evaluation taking that branch fail (IndexError), and a NUL in a context's text
+    or in the policy's own text cut the words around it."""
+    policy = load_policy(write_policy(tmp_path, NUL_POLICY, "Rules.\n"))
+    day = date(2026, 1, 1)
+    for walk in (lambda c, d: run(policy, c, d), build(policy)):
+        d = walk({"name": "a\x00b", "n": 5}, day)
+        assert d.reasons == ("name is a\ufffdb; n (5) is more than 3",)
+        assert d.explanation == "Done\x00 (with 5, for a\x00b)."
+        d = walk({"name": "(x\x00y)", "n": 5}, day)
+        assert d.explanation == "Done\x00 (with 5, for (x\x00y))."
+        assert walk({}, day).questions[0].text == "Your name\x00?"
+        assert walk({"n": 5}, day).questions[0].text == "Your name\x00 (or 5)?"
+
+
 # -- hostile names and texts --------------------------------------------------------
 
 _STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"')
