@@ -22,7 +22,7 @@ import marshal
 import os
 from pathlib import Path
 
-from .cachedir import ENV_FOLDER, private_folder  # noqa: F401  (ENV_FOLDER: named here too)
+from .cachedir import ENV_FOLDER, private_folder, prune  # noqa: F401  (ENV_FOLDER: named here too)
 from .findings import Position
 from .loader import MAX_BYTES, Document, load_text, read_regular
 
@@ -93,6 +93,7 @@ def _write(entry: Path, content: str, doc: Document) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)
         os.replace(tmp, entry)
+        prune(str(entry.parent))
     except OSError:
         try:
             os.unlink(tmp)

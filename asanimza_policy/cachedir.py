@@ -60,3 +60,43 @@ def private_folder() -> str | None:
             except OSError:
                 return None
     return folder
+
+
+MAX_ENTRIES = 256                 # entries kept; past it the least recently written go
+_SUFFIXES = (".parsed", ".compiled")
+_STALE_TMP = 3600                 # seconds after which a temporary file is a killed writer's leftover
+
+
+def prune(folder: str, keep: int = MAX_ENTRIES) -> None:
+    """Keep the cache bounded: remove the entries least recently written beyond
+    the ``keep`` newest, and temporary files a killed writer left behind.  Only
+    this cache's own files are touched; a removed entry is simply built again
+    when next needed.  Called after each write (rare), never on a read."""
+    import time
+
+    try:
+        found = [e for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    now = time.time()
+    entries = []
+    for e in found:
+        try:
+            mtime = e.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if e.name.endswith(_SUFFIXES):
+            entries.append((mtime, e.path))
+        elif e.name.startswith(".") and e.name.endswith(".tmp") and now - mtime > _STALE_TMP:
+            _unlink(e.path)
+    if len(entries) > keep:
+        entries.sort(reverse=True)
+        for _, path in entries[keep:]:
+            _unlink(path)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

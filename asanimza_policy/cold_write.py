@@ -34,7 +34,7 @@ from types import BuiltinFunctionType, CodeType, FunctionType
 from typing import Any
 
 from . import cold
-from .cachedir import private_folder
+from .cachedir import private_folder, prune
 from .cold_runtime import FUNCTION_MODULES, NAMES
 
 
@@ -252,6 +252,7 @@ def write(path: str, record: tuple) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)
         os.replace(tmp, path)
+        prune(os.path.dirname(path))
     except BaseException:
         try:
             os.unlink(tmp)

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 import asanimza_policy as ap
-from asanimza_policy import cache, registry
+from asanimza_policy import cache, cachedir, registry
 
 from .conftest import AS_OF, ROOT
 
@@ -92,6 +92,28 @@ def test_a_damaged_entry_is_parsed_again(folder, policy_copy, damage):
     entry.write_bytes(entry.read_bytes()[:100] if damage is None else damage)
     assert cache.load_document(path, "p.yaml").data == good.data
     assert marshal.loads(entry.read_bytes())[0] == cache.FORMAT      # rewritten whole
+
+
+def test_the_cache_stays_bounded_and_keeps_what_was_written_last(folder, policy_copy):
+    folder.mkdir(mode=0o700)
+    for i in range(cachedir.MAX_ENTRIES + 40):          # older entries, oldest first
+        old = folder / f"{i:040x}.parsed"
+        old.write_bytes(b"x")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    left = folder / ".abc.tmp"                         # a killed writer's leftover, and one being written now
+    left.write_bytes(b"x")
+    os.utime(left, (1_000_000, 1_000_000))
+    fresh_tmp = folder / ".def.tmp"
+    fresh_tmp.write_bytes(b"x")
+    mine = folder / "notes.txt"                        # not the cache's: never touched
+    mine.write_bytes(b"x")
+    path, _ = policy_copy()
+    cache.load_document(path, "p.yaml")
+    kept = entries(folder)
+    assert len(kept) == cachedir.MAX_ENTRIES
+    assert folder / f"{0:040x}.parsed" not in kept and folder / f"{cachedir.MAX_ENTRIES + 39:040x}.parsed" in kept
+    assert any(p.stat().st_mtime > 2_000_000 for p in kept)     # the entry just written
+    assert not left.exists() and fresh_tmp.exists() and mine.exists()
 
 
 def test_a_broken_policy_is_not_cached_and_still_reports_its_position(folder, policy_copy):
