@@ -39,7 +39,7 @@ from asanimza_policy.registry import load_policy
 from .conftest import run_cli
 from .policygen import HOSTILE_IDS, Day, Text, random_contexts, random_policy
 
-POLICIES = int(os.environ.get("RANDOM_POLICIES", "250"))
+POLICIES = int(os.environ.get("RANDOM_POLICIES", "350"))
 SEED = int(os.environ.get("RANDOM_SEED", "0"))
 SCALE = int(os.environ.get("RANDOM_SCALE", "1"))
 CONTEXTS_PER_DAY = 12
@@ -256,7 +256,7 @@ def test_hostile_policies_stay_literals(tmp_path, monkeypatch):
     their texts or ids is code in the generated source: only string literals."""
     monkeypatch.setenv("ASANIMZA_POLICY_CACHE", "off")
     built = 0
-    for i in range(12):
+    for i in range(20):
         rng = random.Random(f"hostile/{i}")
         text, source, writer = random_policy(rng, hostile=0.9)
         try:
@@ -275,4 +275,4 @@ def test_hostile_policies_stay_literals(tmp_path, monkeypatch):
         constants = printed[len(src):].splitlines()
         assert constants and all(line.startswith("#") for line in constants if line)
         check_policy(policy, writer, rng, {"contexts": 0, "fast": 0, "complete": 0})
-    assert built >= 8
+    assert built >= 15
