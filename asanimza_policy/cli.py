@@ -254,8 +254,13 @@ def _cmd_evaluate(args) -> tuple[str, int]:
     decision = evaluate(policy, context, as_of=as_of)
     fmt = args.format or ("text" if _isatty(sys.stdout) else "json")
     if fmt == "ics":
-        from .ics import to_ics
+        from .ics import events, to_ics
 
+        if not events(decision, policy) and sys.stderr is not None:
+            # an empty calendar is a valid answer, but say why it is empty
+            why = ("the decision needs input first: " + ", ".join(decision.missing) if decision.missing
+                   else f"no step of the plan ({decision.outcome}) has a date")
+            print(f"{PROG}: the calendar has no events: {why}", file=sys.stderr)
         return to_ics(decision, policy), 0
     if fmt == "text":
         from .textfmt import render

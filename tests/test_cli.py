@@ -207,3 +207,21 @@ def test_check_command_on_a_broken_copy(policy_copy, old, new, code):
     assert line.startswith(f"{path}:") and f": {code} " in line
     _, lineno, col, _ = line[len(str(path)):].split(":", 3)
     assert int(lineno) > 0 and int(col) > 0
+
+
+def test_an_empty_calendar_says_why_on_stderr(tmp_path):
+    office = tmp_path / "office.json"
+    office.write_text('{"channel": "office", "subscriber_type": "individual", "appears_in_person": true, '
+                      '"citizenship": "azerbaijan"}', encoding="utf-8")
+    r = run_cli("evaluate", "asan-imza-renewal", "--context", str(office), "--as-of", "2026-11-24",
+                "--format", "ics")
+    assert r.returncode == 0 and "BEGIN:VCALENDAR" in r.stdout and "BEGIN:VEVENT" not in r.stdout
+    assert "the calendar has no events: no step of the plan (office_individual_id_card) has a date" in r.stderr
+    r = run_cli("evaluate", "asan-imza-renewal", "--as-of", "2026-11-24", "--format", "ics")
+    assert r.returncode == 0 and "the calendar has no events: the decision needs input first: channel" in r.stderr
+    sms = tmp_path / "sms.json"
+    sms.write_text('{"channel": "sms", "certificate_expires_on": "2026-12-10", "service_type": "citizen", '
+                   '"current_service_type": "citizen", "online_renewal_submitted": false, '
+                   '"balance_covers_tariff": true, "wrong_type_activated": false}', encoding="utf-8")
+    r = run_cli("evaluate", "asan-imza-renewal", "--context", str(sms), "--as-of", "2026-11-24", "--format", "ics")
+    assert r.returncode == 0 and "BEGIN:VEVENT" in r.stdout and r.stderr == ""
