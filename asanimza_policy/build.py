@@ -59,6 +59,10 @@ TOP_REQUIRED = ("id", "version", "title", "effective_from", "timezone", "source"
                 "start", "nodes")
 STEP_KEYS = ("action", "text", "with", "when", "cites", "assumes", "caveats")
 NODE_COMMON = ("kind", "title", "description", "cites", "assumes")
+# a step's JSON keys and its attributes in Python (decision.PlannedStep): an action's
+# extra field cannot take one of these names, or ``step.<name>`` would be ambiguous
+RESERVED_STEP_FIELDS = ("action", "text", "fields", "caveats", "to_dict")
+
 
 @dataclass(frozen=True)
 class NodeKind:
@@ -257,8 +261,10 @@ class PolicyBuilder(ValueReader):
             if raw_fields is not None and self.mapping(raw_fields, p + ("fields",), "fields") is not None:
                 for fname, ftype in raw_fields.items():
                     fp = p + ("fields", fname)
-                    if fname in ("action", "text"):
-                        self.err("SCHEMA_NAME", f"field {fname!r} is reserved for every step", fp, key=True)
+                    if fname in RESERVED_STEP_FIELDS:
+                        what = "is reserved for every step" if fname in ("action", "text") else \
+                            "is reserved: a step's own attribute in Python (step." + fname + ")"
+                        self.err("SCHEMA_NAME", f"field {fname!r} {what}", fp, key=True)
                     elif self.ident(fname, fp, "a field name") and self.enum(ftype, fp, "field type", FIELD_TYPES):
                         fields[fname] = ftype
             if desc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")      # ASCII digits, nothing after
 
 # A given date this far from the present is the caller's doing when arithmetic on
 # it leaves the calendar; with ordinary dates only, the policy's arithmetic is (the

@@ -198,7 +198,14 @@ def _blame(policy: Policy, values: dict, names: Iterable[str]) -> str | None:
     or None when every date it read is ordinary (a defect of the policy)."""
     behind = _inputs_behind(policy, names)
     extreme = [n for n in behind if isinstance(values.get(n), date) and values[n].year not in ORDINARY_YEARS]
+    if not extreme:     # every date ordinary: a number the caller gave may be the offset that is not
+        extreme = [n for n in behind if type(values.get(n)) is int and abs(values[n]) >= EXTREME_OFFSET]
     return extreme[0] if extreme else None
+
+
+# An offset of this many (years, at most) takes an ordinary date (years 1000 to 9000)
+# off the calendar; a caller's number this large is the caller's, not the policy's.
+EXTREME_OFFSET = 1000
 
 
 def _inputs_behind(policy: Policy, names: Iterable[str]) -> list[str]:

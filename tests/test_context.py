@@ -333,6 +333,42 @@ def test_date_overflow_caused_by_as_of_names_as_of():
     assert str(e).startswith("as_of")
 
 
+OFFSET = """\
+id: offset
+version: 1.0.0
+title: A day offset the caller gives
+effective_from: "2026-01-01"
+timezone: UTC
+source: {title: S, path: s.txt}
+inputs:
+  days: {type: integer, question: How many days?}
+actions: {go: {description: Go.}}
+start: when
+nodes:
+  when:
+    kind: decision
+    title: When?
+    branches:
+      - when: add_days(as_of, days) > as_of
+        goto: later
+    otherwise: soon
+  later: {kind: outcome, title: Later, status: complete}
+  soon: {kind: outcome, title: Soon, status: complete}
+"""
+
+
+def test_date_overflow_caused_by_a_callers_number_names_that_number(tmp_path):
+    f = tmp_path / "offset.yaml"
+    f.write_text(OFFSET, encoding="utf-8")
+    (tmp_path / "s.txt").write_text("S.", encoding="utf-8")
+    policy = ap.load(f)
+    for _ in range(2):                      # the interpreter, then the compiled walk
+        with pytest.raises(InvalidContext) as e:
+            ap.evaluate(policy, {"days": 10 ** 12}, as_of=AS_OF)
+        assert e.value.field == "days" and "outside the calendar" in str(e.value)
+        assert ap.evaluate(policy, {"days": 999}, as_of=AS_OF).outcome == "later"
+
+
 # -- what the caller is told, word for word, for every type of input ---------------------------
 
 EVERY_TYPE = """\
@@ -369,6 +405,9 @@ def every_type(tmp_path_factory):
     ({"born": "1.1.2026"}, "born", "born: expected a date YYYY-MM-DD; got '1.1.2026'"),
     ({"born": ""}, "born", "born: empty string; expected a date YYYY-MM-DD"),
     ({"born": "2026-02-30"}, "born", "born: '2026-02-30' is not a real date"),
+    ({"born": "\u0662\u0660\u0662\u0666-\u0660\u0661-\u0660\u0661"}, "born",
+     "born: expected a date YYYY-MM-DD; got '\u0662\u0660\u0662\u0666-\u0660\u0661-\u0660\u0661'"),
+    ({"born": "2026-01-01\n"}, "born", "born: expected a date YYYY-MM-DD; got '2026-01-01\\n'"),
     ({"born": datetime(2026, 1, 1, 9)}, "born", "born: expected a date YYYY-MM-DD; got a datetime 2026-01-01T09:00:00"),
     ({"count": 1.5}, "count", "count: expected a whole number; got 1.5"),
     ({"count": True}, "count", "count: expected a whole number; got True"),

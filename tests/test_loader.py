@@ -13,6 +13,9 @@ import pytest
 from asanimza_policy import loader
 from asanimza_policy.errors import PolicyError
 from asanimza_policy.findings import Finding, Position
+from asanimza_policy.registry import load_policy
+
+from .conftest import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "loader"
 REPO = Path(__file__).resolve().parent.parent
@@ -516,3 +519,20 @@ def test_document_keeps_path_and_data(doc):
 def test_findings_are_one_based():
     f = finding_of("a: 1\na: 2\n")
     assert (f.line, f.col) == (2, 1)
+
+
+@pytest.mark.parametrize("name", ["fields", "caveats", "to_dict"])
+def test_a_step_field_cannot_take_a_name_a_step_has_in_python(tmp_path, name):
+    text = (ROOT / "tests" / "fixtures" / "broken" / "schema_name.yaml").read_text(encoding="utf-8")
+    text = text.replace("fields: {not_before: date, text: string}", f"fields: {{not_before: date, {name}: string}}")
+    (tmp_path / "source").mkdir()
+    for f in (ROOT / "tests" / "fixtures" / "broken" / "source").iterdir():
+        (tmp_path / "source" / f.name).write_bytes(f.read_bytes())
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as e:
+        load_policy(path)
+    assert f"SCHEMA_NAME field {name!r} is reserved: a step's own attribute in Python (step.{name})" in str(e.value)
+    import json
+    schema = json.loads((ROOT / "schema" / "policy.schema.json").read_text(encoding="utf-8"))
+    assert name in json.dumps(schema)          # editors see it too
