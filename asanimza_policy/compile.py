@@ -1,22 +1,34 @@
-"""Each policy version compiled once into one Python function.
+"""Each policy version compiled once into Python.
 
-:func:`python_source` writes the source of a module whose ``decide(context,
-as_of)`` does what ``engine.run`` does without listeners: validate the
-context, walk the graph, plan the steps and build the :class:`Decision`.
-The graph becomes straight-line code (one block per node, in topological
-order, a branch taken sets the number of the next block), each derived value
-one function computed on first read, templates are split beforehand and the
-citations and assumptions of each node, step and table entry are constants.
+:func:`python_source` writes the source of a module for one policy version:
+
+- ``values(context)``: the context checked field by field (the common cases
+  inline, date texts parsed once per process); anything unusual goes to
+  ``context.validate``, which names what is wrong;
+- ``decide(context, as_of)``, the general walk: what ``engine.run`` does without
+  listeners, with its three-valued logic for fields not given.  The graph is
+  straight-line code (one block per node, in topological order; a branch taken
+  sets the number of the next block), each derived value one function computed
+  on first read;
+- ``fast(context, as_of)`` (``compile_fast``): the same walk for a context that
+  gives every value it reads, in plain Python; it raises ``Bail`` for anything
+  else, and ``run(context, as_of)``, the module's entry, then calls ``decide``;
+- one ``step_doc_N`` per step: the step's JSON object from its text and fields.
+
+Both walks record what the document reports (trace, citations, assumptions,
+branches taken, caveats) as a list of event numbers; ``compile_runtime`` turns
+each distinct sequence into a frame once, and builds the :class:`Decision`.
 
 Safety: the policy's text reaches the source only as ``repr()`` of a string,
 integer or boolean; every other value (dates, model objects, functions) is a
 constant handed to the module by name, and every variable name is generated.
 Nothing of a context ever reaches it.  ``compile()`` runs on that source only.
 
-:func:`compiled` gives the function of a policy version, built once per
+``walks.compiled`` gives the function of a policy version, built once per
 process; a version using a construct the generator does not know keeps the
 interpreter (``engine.run``), so an answer is never wrong, only slower.
-``engine.run`` stays the reference: the tests compare both on every policy.
+``engine.run`` stays the reference: the tests compare both on every policy
+found, on random policies (``tests/policygen.py``) and on generated contexts.
 """
 from __future__ import annotations
 
