@@ -22,7 +22,13 @@ import marshal
 import os
 from pathlib import Path
 
-from .cachedir import ENV_FOLDER, private_folder, prune  # noqa: F401  (ENV_FOLDER: named here too)
+from .cachedir import (
+    ENV_FOLDER,  # noqa: F401  (named here too)
+    TMP_PREFIX,
+    TMP_SUFFIX,
+    private_folder,
+    prune,
+)
 from .findings import Position
 from .loader import MAX_BYTES, Document, load_text, read_regular
 
@@ -86,7 +92,7 @@ def _write(entry: Path, content: str, doc: Document) -> None:
     import tempfile
 
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=entry.parent)   # mode 0600
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=entry.parent)   # mode 0600
     except OSError:
         return
     try:

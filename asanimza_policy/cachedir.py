@@ -64,14 +64,26 @@ def private_folder() -> str | None:
 
 MAX_ENTRIES = 256                 # entries kept; past it the least recently written go
 _SUFFIXES = (".parsed", ".compiled")
+_HEX = frozenset("0123456789abcdef")
+# the cache's temporary files (tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX)),
+# so that pruning knows them from files of the user's in a folder the user chose
+TMP_PREFIX, TMP_SUFFIX = ".asanimza-entry-", ".tmp"
 _STALE_TMP = 3600                 # seconds after which a temporary file is a killed writer's leftover
+
+
+def _is_entry(name: str) -> bool:
+    """Whether ``name`` is an entry's: 40 hex digits (a SHA-256 prefix), then a cache's suffix."""
+    stem, dot, suffix = name.partition(".")
+    return len(stem) == 40 and set(stem) <= _HEX and dot + suffix in _SUFFIXES
 
 
 def prune(folder: str, keep: int = MAX_ENTRIES) -> None:
     """Keep the cache bounded: remove the entries least recently written beyond
     the ``keep`` newest, and temporary files a killed writer left behind.  Only
-    this cache's own files are touched; a removed entry is simply built again
-    when next needed.  Called after each write (rare), never on a read."""
+    this cache's own files (named as it names them) are touched, so a folder
+    chosen with ``ASANIMZA_POLICY_CACHE`` may hold others; a removed entry is
+    simply built again when next needed.  Called after each write (rare), never
+    on a read."""
     import time
 
     try:
@@ -85,9 +97,9 @@ def prune(folder: str, keep: int = MAX_ENTRIES) -> None:
             mtime = e.stat(follow_symlinks=False).st_mtime
         except OSError:
             continue
-        if e.name.endswith(_SUFFIXES):
+        if _is_entry(e.name):
             entries.append((mtime, e.path))
-        elif e.name.startswith(".") and e.name.endswith(".tmp") and now - mtime > _STALE_TMP:
+        elif e.name.startswith(TMP_PREFIX) and e.name.endswith(TMP_SUFFIX) and now - mtime > _STALE_TMP:
             _unlink(e.path)
     if len(entries) > keep:
         entries.sort(reverse=True)

@@ -34,7 +34,7 @@ from types import BuiltinFunctionType, CodeType, FunctionType
 from typing import Any
 
 from . import cold
-from .cachedir import private_folder, prune
+from .cachedir import TMP_PREFIX, TMP_SUFFIX, private_folder, prune
 from .cold_runtime import FUNCTION_MODULES, NAMES
 
 
@@ -247,7 +247,7 @@ def write(path: str, record: tuple) -> None:
 
     blob = marshal.dumps(record)
     blob = cold.sha256(blob).encode() + b"\n" + blob
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=os.path.dirname(path))     # mode 0600
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=os.path.dirname(path))     # mode 0600
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)
