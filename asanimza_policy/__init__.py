@@ -91,10 +91,11 @@ def evaluate(policy_id: str | Policy, context: Mapping[str, object], *, as_of: d
     is in effect on ``as_of``.
     """
     key = None
+    table = _ready          # taken before resolving: registry.clear_cache() replaces it
     if not listeners and type(policy_id) is str and as_of is not None:
         key = (policy_id, as_of, version)
         try:
-            hit = _ready.get(key)
+            hit = table.get(key)
         except TypeError:       # an unhashable as_of or version: the error comes below
             hit = key = None
         if hit is not None:
@@ -106,15 +107,15 @@ def evaluate(policy_id: str | Policy, context: Mapping[str, object], *, as_of: d
     from .walks import for_one, ready
     fn = for_one(policy)
     if key is not None and fn is ready(policy):
-        if len(_ready) >= _READY_LIMIT:
-            _ready.clear()
-        _ready[key] = (fn, day)
+        if len(table) >= _READY_LIMIT:
+            table.clear()
+        table[key] = (fn, day)
     return fn(context, day)
 
 
 # (policy id, as_of, version) -> the compiled function of the version in effect
 # and the day: what an id and a day resolve to never changes until the registry
-# forgets what it loaded (``registry.clear_cache`` empties this too)
+# forgets what it loaded (``registry.clear_cache`` replaces this table too)
 _ready: dict[tuple, tuple] = {}
 _READY_LIMIT = 4096
 

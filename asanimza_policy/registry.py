@@ -29,18 +29,25 @@ from .resources import schema_file, shipped_policies
 _lock = threading.Lock()
 _compiled: dict[tuple, Policy] = {}
 _versions: dict[str, list] = {}
+# how many times the cache was cleared: a lookup under way while it is (another
+# thread) answers from what it read but does not keep it
+_generation = 0
 # a policy id is a folder name: longer ones cannot exist on common file systems
 MAX_ID_LENGTH = 200
 
 
 def clear_cache() -> None:
     """Forget every loaded policy (after editing files in a long-lived process)."""
+    global _generation
     with _lock:
         _compiled.clear()
         _versions.clear()
+        _generation += 1
     package = sys.modules.get(__package__ or "")
     if package is not None:
-        package._ready.clear()          # what evaluate() resolved ids and days to
+        # what evaluate() resolved ids and days to: a new table, so that an evaluate()
+        # under way keeps what it resolved in the old one, which is dropped
+        setattr(package, "_ready", {})  # noqa: B010  (a module attribute the type checker does not know)
 
 
 def shipped_root() -> Path:
@@ -272,12 +279,14 @@ def _entries(policy_id: str) -> list[_Version]:
     cached = _versions.get(policy_id)
     if cached is not None:
         return cached
+    generation = _generation
     files = version_files(policy_id)
     if not files:
         raise _unknown(policy_id)
     out = [_entry(f) for f in files]
     with _lock:
-        _versions[policy_id] = out
+        if generation == _generation:       # else the files were read before a clear_cache()
+            _versions[policy_id] = out
     return out
 
 
