@@ -26,6 +26,7 @@ from .cachedir import (
     ENV_FOLDER,  # noqa: F401  (named here too)
     TMP_PREFIX,
     TMP_SUFFIX,
+    package_files,
     private_folder,
     prune,
 )
@@ -43,8 +44,9 @@ def cache_dir() -> Path | None:
 
 
 def _version() -> str:
+    """The package's version and its modules' sizes and times (``cachedir.package_files``)."""
     from . import __version__
-    return __version__
+    return f"{__version__} {package_files()!r}"
 
 
 def load_document(path: Path, display: str) -> Document:

@@ -52,14 +52,25 @@ def private_folder() -> str | None:
     if os.name == "posix":
         import stat
 
-        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        # the user's own folder that no one else can write to; an existing folder
+        # is never changed (it may be shared on purpose): then there is no cache
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
             return None
-        if st.st_mode & 0o077:
-            try:
-                os.chmod(folder, 0o700)
-            except OSError:
-                return None
     return folder
+
+
+def package_files() -> tuple[tuple[str, int, int], ...]:
+    """(name, size, time of change) of each of this package's modules: what a
+    cached parse or compiled walk was made by, so a changed package (an upgrade,
+    an edit in a development install) never reads entries an older one wrote."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    files = []
+    with os.scandir(here) as it:
+        for e in it:
+            if e.name.endswith(".py"):
+                st = e.stat()
+                files.append((e.name, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(files))
 
 
 MAX_ENTRIES = 256                 # entries kept; past it the least recently written go

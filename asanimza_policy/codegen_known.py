@@ -26,6 +26,17 @@ class Bail(Exception):
     """The fast walk cannot answer alone: the general walk answers instead."""
 
 
+class KnownEmitter(Emitter):
+    """An emitter for the fast walk: ``read_name`` reads a value that must be
+    known (or raises ``Bail``); ``read_optional`` an optional input as it is
+    (``None`` when not given), for ``given()``."""
+
+    def __init__(self, consts: dict[str, Any], name_reader: Callable[[Emitter, str, str], None],
+                 optional_reader: Callable[[Emitter, str, str], None]):
+        super().__init__(consts, name_reader)
+        self.read_optional = optional_reader
+
+
 RULES: dict[type, Callable[[Emitter, Any, str], None]] = {}
 
 
@@ -140,7 +151,8 @@ def _call(em: Emitter, node: Call, target: str) -> None:
             if type(a) is not Name:
                 raise Unsupported(f"{node.func}() of an expression")
             t = em.var()
-            em.read_optional(em, a.name, t)  # type: ignore[attr-defined]
+            assert isinstance(em, KnownEmitter)
+            em.read_optional(em, a.name, t)
             args.append(t)
         em.emit(f"{target} = {impl}({', '.join(args)})")
         return

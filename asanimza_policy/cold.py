@@ -180,16 +180,9 @@ def fingerprint() -> tuple:
     package's files (name, size, time of change), its version, the Python that
     compiled it."""
     from . import __version__
+    from .cachedir import package_files
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    files = []
-    with os.scandir(here) as it:
-        for e in it:
-            if e.name.endswith(".py"):
-                st = e.stat()
-                files.append((e.name, st.st_size, st.st_mtime_ns))
-    files.sort()
-    return (FORMAT, __version__, sys.version, sys.flags.optimize, tuple(files))
+    return (FORMAT, __version__, sys.version, sys.flags.optimize, package_files())
 
 
 def sha256(data: bytes) -> str:

@@ -24,10 +24,10 @@ generated contexts, and checks that complete contexts take the fast walk.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .codegen_expr import Emitter, Unsupported
-from .codegen_known import Bail, emit_known
+from .codegen_known import Bail, KnownEmitter, emit_known
 from .expr import AS_OF
 from .model import DecisionNode, OutcomeNode
 from .words import kinds_of
@@ -48,8 +48,7 @@ class FastWriter:
         self.kinds = kinds_of(gen.policy)
 
     def emitter(self) -> Emitter:
-        em = Emitter(self.gen.consts, self.read_name)
-        em.read_optional = self.read_optional  # type: ignore[attr-defined]
+        em = KnownEmitter(self.gen.consts, self.read_name, self.read_optional)
         self.gen.em = em
         return em
 
@@ -270,5 +269,3 @@ class FastWriter:
         em.emit(f"return finish(POLICY, EVENTS, FRAMES, as_of, {node.status!r}, vals, ev, {node.id!r}, "
                 f"{planned}, {documents}, {node.title!r}, explanation)")
 
-
-RUNTIME: dict[str, Any] = {"Bail": Bail}

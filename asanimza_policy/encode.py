@@ -86,12 +86,26 @@ def decision_json(d) -> str:
         _fragment((d.policy, d.version), _head),
         d.as_of.isoformat(),
         _fragment((d.status, d.outcome, d.missing), _middle),
-        ",".join(map(_step, d.steps)),
+        _steps(d),
         _fragment((d.documents, d.trace, d.citations, d.assumptions, d.title, d.questions), _tail),
         _strings(d.reasons),
         ',"explanation":', "null" if d.explanation is None else _str(d.explanation),
         ',"caveats":', _caveats(d) if d.caveats else "[]",
         ',"policy_digest":', _str(d.policy_digest), "}"))
+
+
+def _steps(d) -> str:
+    raw = d.__dict__.get("_raw")
+    if raw is not None and "steps" not in d.__dict__:
+        # a compiled decision whose steps were never read: from each step's JSON object
+        # (what to_dict writes), without building the PlannedSteps
+        return ",".join(_doc(r[0](*r[2:])) for r in raw)
+    return ",".join(map(_step, d.steps))
+
+
+def _doc(step: dict) -> str:
+    return "{" + ",".join(_str(k) + ":" + ("null" if v is None else _str(v) if type(v) is str else _value(v))
+                          for k, v in step.items()) + "}"
 
 
 def _caveats(d) -> str:

@@ -35,10 +35,30 @@ def test_the_folder_is_created_private(folder):
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
-def test_a_folder_others_can_write_is_made_private_or_not_used(folder):
-    folder.mkdir(mode=0o777)
-    os.chmod(folder, 0o777)
-    assert cache.cache_dir() == folder and stat.S_IMODE(folder.stat().st_mode) == 0o700
+@pytest.mark.parametrize("mode", [0o777, 0o1777, 0o770, 0o722])
+def test_a_folder_others_can_write_is_not_used_and_not_changed(folder, mode):
+    folder.mkdir()
+    os.chmod(folder, mode)
+    assert cache.cache_dir() is None and stat.S_IMODE(folder.stat().st_mode) == mode
+
+
+def test_a_folder_others_can_only_read_is_used_as_it_is(folder):
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    assert cache.cache_dir() == folder and stat.S_IMODE(folder.stat().st_mode) == 0o755
+
+
+def test_a_changed_package_module_means_a_new_parse(folder, policy_copy, monkeypatch):
+    path, _ = policy_copy()
+    cache.load_document(path, "p.yaml")
+    [entry] = entries(folder)
+    before = entry.read_bytes()
+    files = cachedir.package_files()
+    assert any(name == "loader.py" for name, _, _ in files)
+    changed = tuple((n, size + 1, t) if n == "loader.py" else (n, size, t) for n, size, t in files)
+    monkeypatch.setattr(cache, "package_files", lambda: changed)      # as an edit of loader.py would
+    cache.load_document(path, "p.yaml")
+    assert entry.read_bytes() != before
 
 
 def test_off_means_no_cache(monkeypatch, tmp_path):
