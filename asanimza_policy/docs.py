@@ -135,33 +135,33 @@ def _inputs_section(policy) -> list[str]:
 def _routes_section(policy, rs) -> list[str]:
     out = ["## Routes", "",
            f"Every way from the first question (`{policy.start}`) to an outcome: {len(rs)} "
-           f"route{'s' * (len(rs) != 1)}, computed from the graph. A route's conditions hold in order; "
-           "its steps are the outcome's plan (a step marked *only if* is left out when its condition does not "
-           "hold).", "", "| route | conditions, in order | outcome | steps (date rules) | documents |",
-           "| --- | --- | --- | --- | --- |"]
+           f"route{'s' * (len(rs) != 1)}, computed from the graph, as an outline: each line is a condition "
+           "that holds once the lines above it hold, and each route (R1, R2, ...) ends in its outcome, the "
+           "actions of its plan in order (marked † when planned only if a condition holds) and the documents "
+           "to bring. Each outcome's section below gives its steps in full, with their dates.", ""]
+    above: tuple = ()           # the hops of the route written last: its lines are shared
     for r in rs:
+        shared = 0
+        while shared < min(len(above), len(r.hops)) and above[shared] == r.hops[shared]:
+            shared += 1
+        for depth in range(shared, len(r.hops)):
+            out.append("  " * depth + f"- {r.hops[depth].text}")
         node = policy.nodes[r.outcome]
-        conds = " → ".join(f"{h.text}" for h in r.hops) or "(none)"
         status = "" if node.status == "complete" else " **not covered**"
-        outcome = f"[`{r.outcome}`](#{anchor('outcome', r.outcome)}){status}"
-        steps = "<br>".join(f"{i}. {_step_summary(policy, s)}" for i, s in enumerate(node.steps, 1)) or "—"
-        docs = ", ".join(f"`{d}`" for d in node.documents) or "—"
-        out.append(f"| R{r.number} | {cell(conds)} | {outcome} | {cell(steps)} | {docs} |")
+        actions: list[str] = []
+        for s in node.steps:
+            a = f"`{s.action}`" + ("†" if s.when is not None else "")
+            if not actions or actions[-1] != a:      # alternatives of one action (each with its condition) once
+                actions.append(a)
+        docs = ", ".join(f"`{d}`" for d in node.documents)
+        out.append("  " * len(r.hops) + f"- **R{r.number}** → [`{r.outcome}`](#{anchor('outcome', r.outcome)})"
+                   f"{status}" + (f": {' → '.join(actions)}" if actions else "") + (f"; bring {docs}" if docs else ""))
+        above = r.hops
     out.append("")
     lost = unreachable(policy)
     if lost:
         out += [f"No route reaches: {', '.join(f'`{n}`' for n in lost)}.", ""]
     return out
-
-
-def _step_summary(policy, step) -> str:
-    w = step_words(policy, step)
-    bits = [f"`{w.action}`"]
-    if w.fields:
-        bits.append("(" + "; ".join(f"{f.replace('_', ' ')}: {rule}" for f, rule in w.fields) + ")")
-    if w.when:
-        bits.append(f"*only if {w.when}*")
-    return " ".join(bits)
 
 
 def _decisions_section(policy) -> list[str]:

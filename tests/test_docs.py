@@ -11,6 +11,7 @@ from asanimza_policy import docs
 from asanimza_policy.codes import CODES
 from asanimza_policy.findings import Finding
 from asanimza_policy.model import SEMVER
+from asanimza_policy.routes import routes
 
 from .conftest import POLICY_FILE, ROOT, reads_the_source
 from .test_render import FIXTURES
@@ -78,21 +79,49 @@ def count_routes(policy, nid=None) -> int:
     return sum(count_routes(policy, b.goto) for b in node.exits)
 
 
-def route_rows(page: str) -> list[str]:
-    return re.findall(r"^\| R\d+ \|.*$", page, re.M)
+def route_leaves(page: str) -> list[str]:
+    return re.findall(r"^ *- \*\*R\d+\*\* → .*$", page, re.M)
+
+
+def route_chains(page: str) -> dict[str, list[str]]:
+    """Route number -> the conditions above it in the Routes outline, outermost first."""
+    start = page.index("## Routes")
+    section = page[start:page.index("\n## ", start + 1)]
+    stack: list[str] = []
+    out = {}
+    for line in section.splitlines():
+        m = re.match(r"^( *)- (.*)$", line)
+        if not m:
+            continue
+        del stack[len(m[1]) // 2:]
+        leaf = re.match(r"\*\*(R\d+)\*\* → ", m[2])
+        if leaf:
+            out[leaf[1]] = list(stack)
+        else:
+            stack.append(m[2])
+    return out
 
 
 @pytest.mark.parametrize("which", ["shipped", "fixture"])
-def test_every_route_to_every_outcome_is_a_row(which, shipped, fixture_versions):
+def test_every_route_to_every_outcome_is_in_the_outline(which, shipped, fixture_versions):
     all_versions = shipped if which == "shipped" else fixture_versions
     for versions in all_versions.values():
         for policy in versions:
             page = docs.policy_page(policy, versions)
-            rows = route_rows(page)
-            assert len(rows) == count_routes(policy)
-            reached = [re.search(r"\[`(\w+)`\]", row)[1] for row in rows]
+            leaves = route_leaves(page)
+            assert len(leaves) == count_routes(policy)
+            reached = [re.search(r"\[`(\w+)`\]", row)[1] for row in leaves]
             outcomes = {n for n, node in policy.nodes.items() if node.kind != "decision"}
             assert set(reached) == outcomes
+            # each route's lines above it are exactly its conditions, in order
+            chains = route_chains(page)
+            for r in routes(policy):
+                assert chains[f"R{r.number}"] == [h.text for h in r.hops]
+            # and a condition shared by several routes is written once
+            start = page.index("## Routes")
+            lines = [ln for ln in page[start:page.index("\n## ", start + 1)].splitlines()
+                     if re.match(r" *- ", ln) and " → [`" not in ln]
+            assert len(lines) == len({r.hops[:k + 1] for r in routes(policy) for k in range(len(r.hops))})
             for node in policy.nodes.values():
                 assert f"`{node.id}`" in page
             for name in [*policy.assumptions, *policy.inputs]:
@@ -101,15 +130,18 @@ def test_every_route_to_every_outcome_is_a_row(which, shipped, fixture_versions)
 
 def test_seed_routes_read_in_words(shipped):
     page = docs.policy_page(shipped["asan-imza-renewal"][0], shipped["asan-imza-renewal"])
-    rows = route_rows(page)
-    assert rows[0].startswith("| R1 | at an office: channel is office → individual: subscriber type is individual"
-                              " → comes in person: appears in person is yes → citizen of Azerbaijan: citizenship "
-                              "is azerbaijan | [`office_individual_id_card`]")
-    two_stage = next(r for r in rows if "`sms_two_stage_plan`" in r)
-    assert "`submit_online_application` (not before: online window opens; deadline: certificate expires on)" \
-        in two_stage
-    assert "*only if balance covers tariff is no*" in two_stage
-    not_covered = next(r for r in rows if "`office_new_company`" in r)
+    assert route_chains(page)["R1"] == [
+        "at an office: channel is office", "individual: subscriber type is individual",
+        "comes in person: appears in person is yes", "citizen of Azerbaijan: citizenship is azerbaijan"]
+    leaves = route_leaves(page)
+    assert leaves[0].strip() == ("- **R1** → [`office_individual_id_card`](#outcome-office-individual-id-card): "
+                                 "`visit_office`; bring `id_card`")
+    two_stage = next(r for r in leaves if "`sms_two_stage_plan`" in r)
+    assert "`submit_online_application` → `top_up_balance`†" in two_stage
+    plan = page[page.index('id="outcome-sms-two-stage-plan"'):]
+    assert "   - not before: online window opens\n   - deadline: certificate expires on" in plan
+    assert "*(only if balance covers tariff is no)*" in plan
+    not_covered = next(r for r in leaves if "`office_new_company`" in r)
     assert "**not covered**" in not_covered
 
 
