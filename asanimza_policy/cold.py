@@ -286,6 +286,20 @@ def _read_entry(path: str) -> Any:
         raise Stale from None
 
 
+# A version's record in an entry is a plain tuple (what marshal keeps); its positions:
+(V_PATH, V_STEM, V_FROM, V_UNTIL, V_ZONE, V_KEY, V_SOURCE, V_SOURCE_AT, V_SHA, V_SOURCE_SHA, V_WALK) = range(11)
+
+
+def version_record(path: str, stem: str, effective_from: int | None, effective_until: int | None,
+                   zone: str | None, key: tuple, source: str | None, source_at: Any, sha: str,
+                   source_sha: str | None, walk: bytes | None) -> tuple:
+    """A version's record (``V_*`` positions): its file, name, first and last day
+    (ordinals), time zone, sort key, source text (path as written, where it
+    resolved to), SHA-256 of the file and of the source text, and its compiled
+    walk (marshal'd; ``None`` when the version does not build)."""
+    return (path, stem, effective_from, effective_until, zone, key, source, source_at, sha, source_sha, walk)
+
+
 def _entry(folder: str, policy_id: str, roots: list[str]) -> tuple | None:
     """The versions the entry records, checked against the files now; ``None``
     when it records that this policy is left to the ordinary path."""
@@ -298,7 +312,8 @@ def _entry(folder: str, policy_id: str, roots: list[str]) -> tuple | None:
             if listing(root, policy_id) != names:
                 raise Stale
         for v in versions:
-            path, source_rel, source_at, policy_sha, source_sha = v[0], v[6], v[7], v[8], v[9]
+            path, source_rel, source_at = v[V_PATH], v[V_SOURCE], v[V_SOURCE_AT]
+            policy_sha, source_sha = v[V_SHA], v[V_SOURCE_SHA]
             try:
                 if sha256(read_regular(path, MAX_POLICY_BYTES)) != policy_sha:
                     raise Stale
@@ -319,7 +334,7 @@ def _resolve(versions: tuple, as_of_text: str | None, version: str | None) -> tu
         from datetime import datetime
         from zoneinfo import ZoneInfo
 
-        zone = next(v[4] for v in reversed(versions) if v[4])
+        zone = next(v[V_ZONE] for v in reversed(versions) if v[V_ZONE])
         as_of = datetime.now(ZoneInfo(zone)).date()
     else:
         day = plain_date(as_of_text)
@@ -327,16 +342,16 @@ def _resolve(versions: tuple, as_of_text: str | None, version: str | None) -> tu
             return None
         as_of = day
     if version is not None:
-        chosen = [v for v in versions if v[1] == version]
+        chosen = [v for v in versions if v[V_STEM] == version]
     else:
         n = as_of.toordinal()
-        live = [v for v in versions if v[2] <= n and (v[3] is None or n <= v[3])]
-        chosen = [max(live, key=lambda v: (v[2], v[5]))] if live else []
-    if not chosen or chosen[0][10] is None:
+        live = [v for v in versions if v[V_FROM] <= n and (v[V_UNTIL] is None or n <= v[V_UNTIL])]
+        chosen = [max(live, key=lambda v: (v[V_FROM], v[V_KEY]))] if live else []
+    if not chosen or chosen[0][V_WALK] is None:
         return None
     import marshal
 
-    return marshal.loads(chosen[0][10]), as_of
+    return marshal.loads(chosen[0][V_WALK]), as_of
 
 
 # -- the context -------------------------------------------------------------------------
@@ -395,12 +410,14 @@ def _run(walk: tuple, context: dict, as_of: date) -> dict:
 
     from . import cold_runtime as rt
 
-    codes, consts, known, policy = walk
+    # the module's functions (code objects), its named constants (plain data), the names
+    # of its derived values, and what it reads of its policy as POLICY (plain data too)
+    codes, consts, known, policy_facts = walk
     ns: dict[str, Any] = {"__builtins__": builtins, **rt.NAMES}
     for name, enc in consts.items():
         ns[name] = rt.decode(enc)
     for name, code in codes.items():
         ns[name] = FunctionType(code, ns, name)
     ns["read"] = rt.reader(ns, known)
-    ns["POLICY"] = policy
+    ns["POLICY"] = policy_facts
     return ns["fast"](context, as_of)

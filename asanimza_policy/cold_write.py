@@ -103,7 +103,7 @@ def _version(path: str, key: tuple) -> tuple[tuple, Any]:
     try:
         policy = build_policy(document_of(Path(path), raw, display_path(Path(path))))
     except PolicyError:
-        return (path, stem, None, None, None, key, None, None, policy_sha, None, None), None
+        return cold.version_record(path, stem, None, None, None, key, None, None, policy_sha, None, None), None
     rel = policy.source.path if policy.source else None
     target = source_sha = source_raw = None
     if rel:
@@ -119,8 +119,8 @@ def _version(path: str, key: tuple) -> tuple[tuple, Any]:
     until = policy.effective_until.toordinal() if policy.effective_until else None
     frm = policy.effective_from.toordinal() if policy.effective_from else None
     compiled = None if error else walk(policy)
-    return (path, stem, frm, until, policy.timezone, key, rel, target, policy_sha, source_sha,
-            None if compiled is None else marshal.dumps(compiled)), entry
+    return cold.version_record(path, stem, frm, until, policy.timezone, key, rel, target, policy_sha, source_sha,
+                               None if compiled is None else marshal.dumps(compiled)), entry
 
 
 def _source(policy_file, rel: str) -> bytes | None:
