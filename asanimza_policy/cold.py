@@ -29,6 +29,8 @@ from __future__ import annotations
 import os
 import sys
 
+from .readfile import read_regular
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -211,29 +213,6 @@ def listing(root: str, policy_id: str) -> tuple[str, ...]:
         return tuple(sorted(n for n in os.listdir(os.path.join(root, policy_id)) if n.endswith(".yaml")))
     except OSError:
         return ()
-
-
-def read_regular(path: str, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes of a regular file (``loader.read_regular``'s rule)."""
-    import stat
-
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path}: not a regular file")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def source_state(policy_file: str, relative: str) -> tuple[str, str | None]:

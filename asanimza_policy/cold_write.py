@@ -36,6 +36,7 @@ from typing import Any
 from . import cold
 from .cachedir import TMP_PREFIX, TMP_SUFFIX, private_folder, prune
 from .cold_runtime import FUNCTION_MODULES, NAMES
+from .readfile import read_regular
 
 
 class NotCached(Exception):
@@ -98,7 +99,7 @@ def _version(path: str, key: tuple) -> tuple[tuple, Any]:
     from .provenance import hashes_of
     from .registry import _Version, display_path, layout_problems
 
-    raw = cold.read_regular(path, cold.MAX_POLICY_BYTES)
+    raw = read_regular(path, cold.MAX_POLICY_BYTES)
     policy_sha, stem = cold.sha256(raw), os.path.basename(path)[:-5]
     try:
         policy = build_policy(document_of(Path(path), raw, display_path(Path(path))))
