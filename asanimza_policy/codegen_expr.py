@@ -72,41 +72,43 @@ def literal_source(value: Any) -> str:
     return repr(value)
 
 
-RULES: dict[type, Callable[[Emitter, Any, str], None]] = {}
+class Rules(dict):
+    """One code generator's rules: AST class -> the function that emits its
+    statements (``rule`` registers one).  This module's table writes the general
+    walk's three-valued code; ``codegen_known`` has one for values all known."""
+
+    def rule(self, cls: type) -> Callable:
+        def register(fn: Callable) -> Callable:
+            self[cls] = fn
+            return fn
+        return register
+
+    def emit(self, em: Emitter, node: Expr, target: str) -> None:
+        """Emit statements leaving the value of ``node`` in variable ``target``."""
+        fn = self.get(type(node))
+        if fn is None:
+            raise Unsupported(f"expression node {type(node).__name__}")
+        fn(em, node, target)
+
+    def value(self, em: Emitter, node: Expr) -> str:
+        """A variable (or literal text) holding the value of ``node``."""
+        if type(node) is Literal:
+            return literal_source(node.value)
+        t = em.var()
+        self.emit(em, node, t)
+        return t
 
 
-def rule(cls: type) -> Callable:
-    def register(fn: Callable) -> Callable:
-        RULES[cls] = fn
-        return fn
-    return register
-
-
-def emit_expr(em: Emitter, node: Expr, target: str) -> None:
-    """Emit statements leaving the value of ``node`` in variable ``target``."""
-    fn = RULES.get(type(node))
-    if fn is None:
-        raise Unsupported(f"expression node {type(node).__name__}")
-    fn(em, node, target)
-
-
-def _value(em: Emitter, node: Expr) -> str:
-    """A variable (or literal text) holding the value of ``node``."""
-    if type(node) is Literal:
-        return literal_source(node.value)
-    t = em.var()
-    emit_expr(em, node, t)
-    return t
-
-
-@rule(Literal)
-def _literal(em: Emitter, node: Literal, target: str) -> None:
+def literal_rule(em: Emitter, node: Literal, target: str) -> None:
     em.emit(f"{target} = {literal_source(node.value)}")
 
 
-@rule(Name)
-def _name(em: Emitter, node: Name, target: str) -> None:
-    em.read_name(em, node.name, target)
+def name_rule(em: Emitter, node: Name, target: str) -> None:
+    em.read_name(em, node.name, target)       # each walk reads names its own way
+
+
+RULES = Rules({Literal: literal_rule, Name: name_rule})
+rule, emit_expr, _value = RULES.rule, RULES.emit, RULES.value
 
 
 @rule(Not)
@@ -145,12 +147,31 @@ def _compare(em: Emitter, node: Compare, target: str) -> None:
         em.emit(f"{target} = {a} if type({a}) is Unknown else ({a} {op} {lit})")
         return
     b = _value(em, node.right)
-    em.emit(f"if type({a}) is Unknown or type({b}) is Unknown:")
-    with em.block():
-        em.emit(f"{target} = unknown_of({a}, {b})")
-    em.emit("else:")
-    with em.block():
+    with _known(em, [a, b], [a, b], target):
         em.emit(f"{target} = {a} {op} {b}")
+
+
+def _known(em: Emitter, values: list[str], maybe: list[str], target: str) -> _Indent:
+    """Emit ``target = unknown_of(values)`` for when one of ``maybe`` (the values
+    that can be unknown) is, and open the block for when none is."""
+    if not maybe:
+        em.emit("if True:")
+        return em.block()
+    em.emit("if " + " or ".join(f"type({v}) is Unknown" for v in maybe) + ":")
+    with em.block():
+        em.emit(f"{target} = unknown_of({', '.join(values)})")
+    em.emit("else:")
+    return em.block()
+
+
+def overflow_guarded(em: Emitter, call: str, target: str, raise_line: str) -> None:
+    """``target = call``, raising ``raise_line`` when it leaves the calendar."""
+    em.emit("try:")
+    with em.block():
+        em.emit(f"{target} = {call}")
+    em.emit("except OverflowError:")
+    with em.block():
+        em.emit(raise_line)
 
 
 @rule(In)
@@ -181,17 +202,9 @@ def _arith(em: Emitter, node: Arith, target: str) -> None:
     impl = em.const(arithmetic(node).impl, "ARITH")
     names = em.const(names_of(node), "NAMES")
     a, b = _value(em, node.left), _value(em, node.right)
-    em.emit(f"if type({a}) is Unknown or type({b}) is Unknown:")
-    with em.block():
-        em.emit(f"{target} = unknown_of({a}, {b})")
-    em.emit("else:")
-    with em.block():
-        em.emit("try:")
-        with em.block():
-            em.emit(f"{target} = {impl}({a}, {b})")
-        em.emit("except OverflowError:")
-        with em.block():
-            em.emit(f"raise OutOfRange(f'{{{a}}} {node.op} {{{b}}} is outside the calendar', {names}) from None")
+    with _known(em, [a, b], [a, b], target):
+        overflow_guarded(em, f"{impl}({a}, {b})", target,
+                          f"raise OutOfRange(f'{{{a}}} {node.op} {{{b}}} is outside the calendar', {names}) from None")
 
 
 @rule(Call)
@@ -211,23 +224,11 @@ def _call(em: Emitter, node: Call, target: str) -> None:
         return
     names = em.const(names_of(node), "NAMES")
     joined = ", ".join(args)
-    maybe = [a for a, arg in zip(args, node.args, strict=True) if type(arg) is not Literal]
-    if maybe:       # a literal is never unknown: test only the others, inline
-        em.emit("if " + " or ".join(f"type({a}) is Unknown" for a in maybe) + ":")
-        with em.block():
-            em.emit(f"{target} = unknown_of({joined})")
-        em.emit("else:")
+    maybe = [a for a, arg in zip(args, node.args, strict=True) if type(arg) is not Literal]  # a literal is known
+    if fn.outside is None:
+        raise_line = "raise"
     else:
-        em.emit("if True:")
-    with em.block():
-        em.emit("try:")
-        with em.block():
-            em.emit(f"{target} = {impl}({joined})")
-        em.emit("except OverflowError:")
-        with em.block():
-            if fn.outside is None:
-                em.emit("raise")
-            else:
-                outside = em.const(fn.outside, "OUTSIDE")
-                em.emit(f"raise OutOfRange({outside}.format({joined}) + ' is outside the calendar', {names}) "
-                        "from None")
+        outside = em.const(fn.outside, "OUTSIDE")
+        raise_line = f"raise OutOfRange({outside}.format({joined}) + ' is outside the calendar', {names}) from None"
+    with _known(em, args, maybe, target):
+        overflow_guarded(em, f"{impl}({joined})", target, raise_line)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .codegen_expr import OPS, Emitter, Unsupported, literal_source
-from .expr_parse import Arith, BoolOp, Call, Compare, Expr, In, Literal, Name, Neg, Not
+from .codegen_expr import OPS, Emitter, Rules, Unsupported, literal_rule, literal_source, name_rule, overflow_guarded
+from .expr_parse import Arith, BoolOp, Call, Compare, In, Literal, Name, Neg, Not
 from .expr_types import FUNCTIONS, arithmetic
 
 
@@ -37,40 +37,8 @@ class KnownEmitter(Emitter):
         self.read_optional = optional_reader
 
 
-RULES: dict[type, Callable[[Emitter, Any, str], None]] = {}
-
-
-def rule(cls: type) -> Callable:
-    def register(fn: Callable) -> Callable:
-        RULES[cls] = fn
-        return fn
-    return register
-
-
-def emit_known(em: Emitter, node: Expr, target: str) -> None:
-    """Emit statements leaving the value of ``node`` in ``target`` (or raising ``Bail``)."""
-    fn = RULES.get(type(node))
-    if fn is None:
-        raise Unsupported(f"expression node {type(node).__name__}")
-    fn(em, node, target)
-
-
-def _value(em: Emitter, node: Expr) -> str:
-    if type(node) is Literal:
-        return literal_source(node.value)
-    t = em.var()
-    emit_known(em, node, t)
-    return t
-
-
-@rule(Literal)
-def _literal(em: Emitter, node: Literal, target: str) -> None:
-    em.emit(f"{target} = {literal_source(node.value)}")
-
-
-@rule(Name)
-def _name(em: Emitter, node: Name, target: str) -> None:
-    em.read_name(em, node.name, target)
+RULES = Rules({Literal: literal_rule, Name: name_rule})
+rule, emit_known, _value = RULES.rule, RULES.emit, RULES.value
 
 
 @rule(Not)
@@ -120,18 +88,11 @@ def _neg(em: Emitter, node: Neg, target: str) -> None:
     em.emit(f"{target} = -{_value(em, node.operand)}")
 
 
-def _guarded(em: Emitter, call: str, target: str) -> None:
-    em.emit("try:")
-    em.emit(f"    {target} = {call}")
-    em.emit("except OverflowError:")
-    em.emit("    raise Bail")
-
-
 @rule(Arith)
 def _arith(em: Emitter, node: Arith, target: str) -> None:
     impl = em.const(arithmetic(node).impl, "ARITH")
     a, b = _value(em, node.left), _value(em, node.right)
-    _guarded(em, f"{impl}({a}, {b})", target)
+    overflow_guarded(em, f"{impl}({a}, {b})", target, "raise Bail")
 
 
 @rule(Call)
@@ -157,4 +118,4 @@ def _call(em: Emitter, node: Call, target: str) -> None:
         em.emit(f"{target} = {impl}({', '.join(args)})")
         return
     args = [_value(em, a) for a in node.args]
-    _guarded(em, f"{impl}({', '.join(args)})", target)
+    overflow_guarded(em, f"{impl}({', '.join(args)})", target, "raise Bail")
