@@ -46,6 +46,7 @@ from .expr import AS_OF, OutOfRange, Unknown, merge_unknown
 from .expr_compile import _unknown_of
 from .model import Branch, DecisionNode, OutcomeNode, Policy
 from .template import fill_known, show
+from .words import kinds_of
 
 Decide = Callable[[Any, date], Decision]
 
@@ -67,6 +68,7 @@ class _Generator:
         self.derived_fn = {name: f"derive_{i}" for i, name in enumerate(policy.derived)}
         self.unknowns: dict[str, str] = {}
         self.events: list[Event] = []
+        self.kinds = kinds_of(policy)       # name -> kind of value, for showing it in a text
         self.step_fns: dict[int, tuple[str, str]] = {}    # id(step) -> its JSON builder, its spec
         self.step_lines: list[str] = []
 
@@ -107,6 +109,41 @@ class _Generator:
             spec = StepSpec(step.action, tuple(action.fields), tuple(step.caveats))
             known = self.step_fns[id(step)] = (f"step_doc_{n}", self.const(spec, "STEP"))
         return f"({known[0]}, {known[1]}, {text}{''.join(', ' + fields[f] for f in fields)})"
+
+    def step_values(self, em: Emitter, step, emit: Callable, read: Callable, after: Callable[[str], None],
+                    shown: Callable[[str, str | None], str]) -> tuple[dict[str, str], str]:
+        """Emit the values of a step's fields and of the names its text shows (``emit``
+        an expression, ``read`` a name, then ``after`` each variable); return the
+        fields' variables and the text as a Python expression (``shown`` a value of a kind)."""
+        fields = {}
+        for fname in self.policy.actions[step.action].fields:
+            e = step.with_.get(fname)
+            f = fields[fname] = em.var("f")
+            if e is None:
+                em.emit(f"{f} = None")
+            else:
+                emit(em, e.ast, f)
+                after(f)
+        pieces = []
+        for kind, value in step.text.parts:
+            if kind == "text":
+                pieces.append(repr(value))
+            elif value in fields:
+                e = step.with_.get(value)
+                typed = None if e is None else e.ast.type
+                pieces.append(shown(fields[value], None if typed is None else typed.kind))
+            else:
+                t = em.var("x")
+                read(em, value, t)
+                after(t)
+                pieces.append(shown(t, self.kinds.get(value)))
+        return fields, " + ".join(pieces) if pieces else "''"
+
+    def note_unknown(self, var: str) -> None:
+        """Emit: when ``var`` is unknown, the walk notes the fields it lacks (``unk``)."""
+        self.em.emit(f"if type({var}) is Unknown:")
+        with self.em.block():
+            self.em.emit(f"unk = merge_unknown(unk, {var})")
 
     def read_name(self, em: Emitter, name: str, target: str) -> None:
         if name == AS_OF:
@@ -287,9 +324,7 @@ class _Generator:
                 em.emit("if br is None:")
                 with em.block():
                     self.condition(br.when, w)
-                    em.emit(f"if type({w}) is Unknown:")
-                    with em.block():
-                        em.emit(f"unk = merge_unknown(unk, {w})")
+                    self.note_unknown(w)
                     em.emit(f"elif {w} is True and unk is None:")
                     with em.block():
                         em.emit(f"br = {br.index}")
@@ -336,48 +371,22 @@ class _Generator:
         return f"{head!r} + str(br + 1) + {tail!r}"
 
     def outcome(self, node: OutcomeNode) -> None:
-        em, p = self.em, self.policy
+        em = self.em
         em.emit("unk = None; planned = []; used = []")
         for step in node.steps:
             em.emit(f"# step {step.id!r}")
             if step.when is not None:
                 w = em.var("w")
                 emit_expr(em, step.when.ast, w)
-                em.emit(f"if type({w}) is Unknown:")
-                with em.block():
-                    em.emit(f"unk = merge_unknown(unk, {w})")
+                self.note_unknown(w)
                 em.emit(f"if {w} is True:")
             else:
                 em.emit("if True:")
             with em.block():
-                fields = {}
-                for fname in p.actions[step.action].fields:
-                    e = step.with_.get(fname)
-                    f = fields[fname] = em.var("f")
-                    if e is None:
-                        em.emit(f"{f} = None")
-                    else:
-                        emit_expr(em, e.ast, f)
-                        em.emit(f"if type({f}) is Unknown:")
-                        with em.block():
-                            em.emit(f"unk = merge_unknown(unk, {f})")
-                pieces = []
-                for kind, value in step.text.parts:
-                    if kind == "text":
-                        pieces.append(repr(value))
-                        continue
-                    if value in fields:
-                        t = fields[value]
-                    else:
-                        t = em.var("x")
-                        self.read_name(em, value, t)
-                        em.emit(f"if type({t}) is Unknown:")
-                        with em.block():
-                            em.emit(f"unk = merge_unknown(unk, {t})")
-                    pieces.append(f"show({t})")
+                fields, text = self.step_values(em, step, emit_expr, self.read_name, self.note_unknown,
+                                                lambda var, kind: f"show({var})")
                 em.emit("if unk is None:")
                 with em.block():
-                    text = " + ".join(pieces) if pieces else "''"
                     em.emit(f"planned.append({self.step_record(step, fields, text)})")
                     used = self.event(caveats=tuple(step.caveats), **self.cites(step.cites, step.assumes))
                     em.emit(f"used.append({used})")
@@ -387,9 +396,7 @@ class _Generator:
             for doc, when in zip(node.documents, node.document_when, strict=True):
                 w = em.var("w")
                 self.condition(when, w)
-                em.emit(f"if type({w}) is Unknown:")
-                with em.block():
-                    em.emit(f"unk = merge_unknown(unk, {w})")
+                self.note_unknown(w)
                 em.emit(f"elif {w}:")
                 with em.block():
                     em.emit(f"kept.append({doc!r})")

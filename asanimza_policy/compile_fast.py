@@ -30,7 +30,6 @@ from .codegen_expr import Emitter, Unsupported
 from .codegen_known import Bail, KnownEmitter, emit_known
 from .expr import AS_OF
 from .model import DecisionNode, OutcomeNode
-from .words import kinds_of
 
 if TYPE_CHECKING:
     from .compile import _Generator
@@ -45,7 +44,6 @@ class FastWriter:
         self.gen = gen
         self.policy = gen.policy
         self.derived_fn = {name: f"known_{i}" for i, name in enumerate(gen.policy.derived)}
-        self.kinds = kinds_of(gen.policy)
 
     def emitter(self) -> Emitter:
         em = KnownEmitter(self.gen.consts, self.read_name, self.read_optional)
@@ -192,7 +190,7 @@ class FastWriter:
             emit_known(em, when.ast, target)
 
     def outcome(self, em: Emitter, node: OutcomeNode) -> None:
-        p, g = self.policy, self.gen
+        g = self.gen
         # steps without a condition are all planned: their tuples and events are
         # written out as they are, without lists to collect them
         fixed = all(step.when is None for step in node.steps)
@@ -210,29 +208,7 @@ class FastWriter:
             else:
                 em.emit("if True:")
             with em.block():
-                fields = {}
-                for fname in p.actions[step.action].fields:
-                    e = step.with_.get(fname)
-                    f = fields[fname] = em.var("f")
-                    if e is None:
-                        em.emit(f"{f} = None")
-                    else:
-                        emit_known(em, e.ast, f)
-                pieces = []
-                for kind, value in step.text.parts:
-                    if kind == "text":
-                        pieces.append(repr(value))
-                        continue
-                    t = fields.get(value)
-                    if t is None:
-                        t = em.var("x")
-                        self.read_name(em, value, t)
-                        pieces.append(self.shown(t, self.kinds.get(value)))
-                    else:
-                        e = step.with_.get(value)
-                        typed = None if e is None else e.ast.type
-                        pieces.append(self.shown(t, None if typed is None else typed.kind))
-                text = " + ".join(pieces) if pieces else "''"
+                fields, text = g.step_values(em, step, emit_known, self.read_name, lambda var: None, self.shown)
                 use = g.event(caveats=tuple(step.caveats), **g.cites(step.cites, step.assumes))
                 if fixed:
                     records.append(em.var("s"))
