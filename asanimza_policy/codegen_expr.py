@@ -174,15 +174,22 @@ def overflow_guarded(em: Emitter, call: str, target: str, raise_line: str) -> No
         em.emit(raise_line)
 
 
+def literal_options(em: Emitter, node: In) -> str | None:
+    """The constant holding the choices of ``node`` when all are literals (else None)."""
+    literals = [c for c in node.choices if isinstance(c, Literal)]
+    if len(literals) != len(node.choices):
+        return None
+    for c in literals:
+        literal_source(c.value)     # type check
+    return em.const(frozenset(c.value for c in literals), "OPTIONS")
+
+
 @rule(In)
 def _in(em: Emitter, node: In, target: str) -> None:
     a = _value(em, node.item)
     test = "not in" if node.negated else "in"
-    literals = [c for c in node.choices if isinstance(c, Literal)]
-    if len(literals) == len(node.choices):
-        for c in literals:
-            literal_source(c.value)     # type check
-        options = em.const(frozenset(c.value for c in literals), "OPTIONS")
+    options = literal_options(em, node)
+    if options is not None:
         em.emit(f"{target} = {a} if type({a}) is Unknown else ({a} {test} {options})")
         return
     vals = [a] + [_value(em, c) for c in node.choices]

@@ -17,7 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .codegen_expr import OPS, Emitter, Rules, Unsupported, literal_rule, literal_source, name_rule, overflow_guarded
+from .codegen_expr import (
+    OPS,
+    Emitter,
+    Rules,
+    Unsupported,
+    literal_options,
+    literal_rule,
+    name_rule,
+    overflow_guarded,
+)
 from .expr_parse import Arith, BoolOp, Call, Compare, In, Literal, Name, Neg, Not
 from .expr_types import FUNCTIONS, arithmetic
 
@@ -72,11 +81,8 @@ def _compare(em: Emitter, node: Compare, target: str) -> None:
 def _in(em: Emitter, node: In, target: str) -> None:
     a = _value(em, node.item)
     test = "not in" if node.negated else "in"
-    literals = [c for c in node.choices if isinstance(c, Literal)]
-    if len(literals) == len(node.choices):
-        for c in literals:
-            literal_source(c.value)     # type check
-        options = em.const(frozenset(c.value for c in literals), "OPTIONS")
+    options = literal_options(em, node)
+    if options is not None:
         em.emit(f"{target} = {a} {test} {options}")
         return
     vals = [_value(em, c) for c in node.choices]

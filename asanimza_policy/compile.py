@@ -406,6 +406,13 @@ class _Generator:
         with em.block():
             em.emit(self.NEEDS_INPUT)
         em.emit("ev.extend(used)")
+        self.finish_outcome(node, "tuple(planned)", documents)
+
+    def finish_outcome(self, node: OutcomeNode, planned: str, documents: str) -> None:
+        """Emit an outcome's last lines, in both walks: its caveats, its explanation
+        (the general walk's lookup reads what is known and leaves the rest, as the
+        interpreter does) and the decision."""
+        em = self.em
         if node.caveats:
             em.emit(f"ev.append({self.event(caveats=tuple(node.caveats))})")
         if node.explanation:
@@ -414,7 +421,7 @@ class _Generator:
         else:
             em.emit("explanation = None")
         em.emit(f"return finish(POLICY, EVENTS, FRAMES, as_of, {node.status!r}, vals, ev, {node.id!r}, "
-                f"tuple(planned), {documents}, {node.title!r}, explanation)")
+                f"{planned}, {documents}, {node.title!r}, explanation)")
 
 
 def python_source(policy: Policy) -> tuple[str, dict[str, Any]]:

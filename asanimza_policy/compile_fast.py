@@ -234,14 +234,5 @@ class FastWriter:
             if uses:
                 em.emit(f"ev.extend(({', '.join(uses)},))")
             planned = f"({', '.join(records)},)" if records else "()"
-        if node.caveats:
-            em.emit(f"ev.append({g.event(caveats=tuple(node.caveats))})")
-        if node.explanation:
-            # the general walk's lookup: it reads what is known and leaves the rest, as the interpreter does
-            em.emit(f"explanation = fill_known({g.const(node.explanation, 'TEMPLATE')}, "
-                    "lambda name: read(name, vals, ev)) or None")
-        else:
-            em.emit("explanation = None")
-        em.emit(f"return finish(POLICY, EVENTS, FRAMES, as_of, {node.status!r}, vals, ev, {node.id!r}, "
-                f"{planned}, {documents}, {node.title!r}, explanation)")
+        g.finish_outcome(node, planned, documents)
 
