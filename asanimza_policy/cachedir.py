@@ -62,7 +62,11 @@ def private_folder() -> str | None:
 def package_files() -> tuple[tuple[str, int, int], ...]:
     """(name, size, time of change) of each of this package's modules: what a
     cached parse or compiled walk was made by, so a changed package (an upgrade,
-    an edit in a development install) never reads entries an older one wrote."""
+    an edit in a development install) never reads entries an older one wrote.
+    Read once per process: the code running is the code that was imported."""
+    global _PACKAGE_FILES
+    if _PACKAGE_FILES is not None:
+        return _PACKAGE_FILES
     here = os.path.dirname(os.path.abspath(__file__))
     files = []
     with os.scandir(here) as it:
@@ -70,7 +74,11 @@ def package_files() -> tuple[tuple[str, int, int], ...]:
             if e.name.endswith(".py"):
                 st = e.stat()
                 files.append((e.name, st.st_size, st.st_mtime_ns))
-    return tuple(sorted(files))
+    _PACKAGE_FILES = tuple(sorted(files))
+    return _PACKAGE_FILES
+
+
+_PACKAGE_FILES: tuple[tuple[str, int, int], ...] | None = None
 
 
 MAX_ENTRIES = 256                 # entries kept; past it the least recently written go
